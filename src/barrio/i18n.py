@@ -1,0 +1,63 @@
+"""User-facing text in Spanish and English from gettext message catalogs.
+
+Message ids are the English text; Spanish translations live in
+``barrio/data/locales/es/LC_MESSAGES/barrio.po`` (edit it with any PO editor). Catalogs are read
+with Babel on first use so ``import barrio`` stays light and no compile step is needed.
+
+>>> set_locale("es")
+>>> gettext("Rows read")
+'Filas leídas'
+>>> set_locale("en")
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib import resources
+
+SUPPORTED = ("es", "en")
+_current: str | None = None
+
+
+def default_locale() -> str:
+    """Locale from ``BARRIO_LANG`` or ``LANG`` (``es_MX.UTF-8`` -> ``es``); English otherwise."""
+    for var in ("BARRIO_LANG", "LC_ALL", "LANG"):
+        value = os.environ.get(var, "")[:2].lower()
+        if value in SUPPORTED:
+            return value
+    return "en"
+
+
+def set_locale(locale: str | None) -> None:
+    """Choose the language of messages; ``None`` returns to the default."""
+    global _current
+    if locale is not None and locale[:2].lower() not in SUPPORTED:
+        raise ValueError(f"unknown language {locale!r}; expected one of: {', '.join(SUPPORTED)}")
+    _current = None if locale is None else locale[:2].lower()
+
+
+def current_locale() -> str:
+    """The language messages are rendered in now."""
+    return _current or default_locale()
+
+
+@cache
+def _catalog(locale: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    path = resources.files("barrio") / "data" / "locales" / locale / "LC_MESSAGES" / "barrio.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+def gettext(message: str, locale: str | None = None, **values: object) -> str:
+    """Translate ``message`` and fill ``{placeholders}`` from ``values``."""
+    text = _catalog(locale or current_locale()).get(message, message)
+    return text.format(**values) if values else text
+
+
+_ = gettext
