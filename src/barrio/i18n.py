@@ -1,7 +1,8 @@
 """User-facing text in Spanish and English from gettext message catalogs.
 
 Message ids are the English text; Spanish translations live in
-``barrio/data/locales/es/LC_MESSAGES/barrio.po`` (edit it with any PO editor). Catalogs are read
+``barrio/data/locales/es/LC_MESSAGES/*.po`` (one catalog per domain, e.g. ``barrio.po``,
+``survey.po``; edit them with any PO editor). Catalogs are read
 with Babel on first use so ``import barrio`` stays light and no compile step is needed.
 
 >>> set_locale("es")
@@ -46,12 +47,16 @@ def current_locale() -> str:
 def _catalog(locale: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
-    path = resources.files("barrio") / "data" / "locales" / locale / "LC_MESSAGES" / "barrio.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    folder = resources.files("barrio") / "data" / "locales" / locale / "LC_MESSAGES"
+    messages: dict[str, str] = {}
+    if not folder.is_dir():
+        return messages
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".po"):
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=locale)
+            messages.update({str(m.id): str(m.string) for m in catalog if m.id and m.string})
+    return messages
 
 
 def gettext(message: str, locale: str | None = None, **values: object) -> str:

@@ -1,5 +1,12 @@
-"""The list of command-group modules the ``barrio`` command registers."""
+"""The command-group modules the ``barrio`` command registers (each has ``register(app)``)."""
 
 from __future__ import annotations
 
-MODULES: list = []
+from types import ModuleType
+
+
+def modules() -> list[ModuleType]:
+    """Import the command modules (only when the CLI runs, to keep ``import barrio`` light)."""
+    from barrio.cli import classify, demo, warn, workspace_cmds
+
+    return [demo, workspace_cmds, classify, warn]

@@ -37,7 +37,7 @@ def _register() -> None:
     """Attach the command groups (each module exposes ``register(app)``)."""
     from barrio.cli import commands
 
-    for module in commands.MODULES:
+    for module in commands.modules():
         module.register(app)
 
 

@@ -1,0 +1,213 @@
+"""``detect``: early-warning alerts on long-format count series, any method, with FDR.
+
+Input is one row per series and period (``series_id`` or several key columns, ``period``,
+``count``, optionally ``population``). The series are put on one calendar (periods without a
+row count as 0), every method runs on all series at once, and the output is one row per series
+and evaluated period with the expected count, the alert threshold, a p-value, the
+Benjamini-Hochberg q-value across series within the period, and an explanation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from barrio.alerts.crime import poisson_z, semaforo
+from barrio.alerts.cusum import cusum
+from barrio.alerts.ears import ears
+from barrio.alerts.explain import explain
+from barrio.alerts.farrington import farrington, farrington_flexible
+from barrio.alerts.fdr import bh_by_group
+from barrio.alerts.result import AlarmTable
+from barrio.errors import ConfigError, InputError
+
+FREQ = {"week": 52, "month": 12}
+
+
+def _flexible(counts, monitor, *, freq, dates, population, **params) -> AlarmTable:
+    return farrington_flexible(
+        counts, monitor, freq=freq, dates=dates, population=population, **params
+    )
+
+
+def _classic(counts, monitor, *, freq, dates, population, **params) -> AlarmTable:
+    return farrington(counts, monitor, freq=freq, dates=dates, **params)
+
+
+def _simple(fn: Callable[..., AlarmTable], **fixed: Any) -> Callable[..., AlarmTable]:
+    def run(counts, monitor, *, freq, dates, population, **params) -> AlarmTable:
+        return fn(counts, monitor, **{**fixed, **params})
+
+    return run
+
+
+METHODS: dict[str, Callable[..., AlarmTable]] = {
+    "farrington-flexible": _flexible,
+    "farrington": _classic,
+    "ears-c1": _simple(ears, method="C1"),
+    "ears-c2": _simple(ears, method="C2"),
+    "ears-c3": _simple(ears, method="C3"),
+    "cusum": _simple(cusum),
+    "semaforo": _simple(semaforo),
+    "poisson-z": _simple(poisson_z),
+}
+ALPHA_METHODS = {"farrington-flexible", "farrington", "ears-c1", "ears-c2", "ears-c3", "poisson-z"}
+
+
+def _period_type(periods: pd.DatetimeIndex, given: str | None) -> str:
+    if given is not None:
+        if given not in FREQ:
+            raise ConfigError(
+                f"unknown period {given!r}; expected one of: week, month",
+                hint="Use --period week or --period month.",
+            )
+        return given
+    step = pd.Series(periods).diff().dt.days.min() if len(periods) > 1 else 30
+    return "week" if step is not None and step <= 7 else "month"
+
+
+def _calendar(periods: pd.Series, period_type: str) -> pd.DatetimeIndex:
+    first, last = periods.min(), periods.max()
+    if period_type == "month":
+        return pd.date_range(first.to_period("M").start_time, last, freq="MS")
+    return pd.date_range(first, last, freq="7D")
+
+
+def _check_columns(counts: pd.DataFrame, keys: Sequence[str]) -> None:
+    missing = [c for c in [*keys, "period", "count"] if c not in counts.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s): {', '.join(missing)}; "
+            f"found: {', '.join(map(str, counts.columns))}",
+            hint="Provide long-format counts: series_id, period, count[, population].",
+            missing=missing,
+        )
+    bad = pd.to_numeric(counts["count"], errors="coerce")
+    if bad.isna().any() or (bad < 0).any():
+        row = int(np.flatnonzero(bad.isna().to_numpy() | (bad < 0).to_numpy())[0]) + 1
+        raise InputError(
+            f"count must be a non-negative number; row {row} has {counts['count'].iloc[row - 1]!r}",
+            hint="Fix or remove that row.",
+            row=row,
+        )
+
+
+def to_matrix(
+    counts: pd.DataFrame, keys: Sequence[str], period_type: str | None
+) -> tuple[pd.DataFrame, pd.DatetimeIndex, np.ndarray, np.ndarray | None, str]:
+    """Series table, calendar, (S, T) counts (missing periods = 0) and population (ffilled)."""
+    _check_columns(counts, keys)
+    periods = pd.to_datetime(counts["period"], errors="coerce")
+    if periods.isna().any():
+        row = int(np.flatnonzero(periods.isna().to_numpy())[0]) + 1
+        raise InputError(
+            f"period on row {row} is not a date: {counts['period'].iloc[row - 1]!r}",
+            hint="Write periods as YYYY-MM-DD (month or week start).",
+            row=row,
+        )
+    ptype = _period_type(pd.DatetimeIndex(periods.drop_duplicates().sort_values()), period_type)
+    calendar = _calendar(periods, ptype)
+    t = calendar.get_indexer(pd.DatetimeIndex(periods))
+    if (t < 0).any():
+        row = int(np.flatnonzero(t < 0)[0]) + 1
+        raise InputError(
+            f"period on row {row} is not a {ptype} start on the common calendar",
+            hint="Use the first day of each month (or the same weekday each week).",
+            row=row,
+        )
+    codes, series = pd.MultiIndex.from_frame(counts[list(keys)].astype("string")).factorize()
+    matrix = np.zeros((len(series), len(calendar)))
+    np.add.at(matrix, (codes, t), pd.to_numeric(counts["count"]).to_numpy(float))
+    pop = None
+    if "population" in counts.columns:
+        pop_arr = np.full(matrix.shape, np.nan)
+        pop_arr[codes, t] = pd.to_numeric(counts["population"]).to_numpy(float)
+        pop = pd.DataFrame(pop_arr).ffill(axis=1).bfill(axis=1).to_numpy()
+    table = pd.MultiIndex.from_tuples(list(series), names=list(keys)).to_frame(index=False)
+    return table, calendar, matrix, pop, ptype
+
+
+def detect(
+    counts: pd.DataFrame,
+    *,
+    method: str = "farrington-flexible",
+    keys: Sequence[str] = ("series_id",),
+    period_type: str | None = None,
+    last: int = 1,
+    alpha: float | None = None,
+    fdr: float | None = 0.05,
+    params: dict[str, Any] | None = None,
+    locale: str = "en",
+) -> pd.DataFrame:
+    """Alerts for the ``last`` periods of every series in long-format ``counts``.
+
+    Returns one row per series and evaluated period: the key columns, ``period``, ``observed``,
+    ``expected``, ``upperbound``, ``score``, ``pvalue``, ``qvalue`` (BH across series within the
+    period), ``alarm`` (the method's own rule), ``alert`` (alarm and, when ``fdr`` is given,
+    ``qvalue <= fdr`` for methods with p-values), ``method``, ``parameters`` (JSON) and
+    ``explanation``.
+
+    Examples
+    --------
+    >>> rows = [{"series_id": "a", "period": f"2020-{m:02d}-01", "count": c}
+    ...         for m, c in zip(range(1, 13), [4, 5, 3, 4, 6, 4, 5, 4, 3, 5, 4, 19])]
+    >>> out = detect(pd.DataFrame(rows), method="ears-c1", alpha=0.05)
+    >>> bool(out["alert"].iloc[0])
+    True
+    """
+    if method not in METHODS:
+        raise ConfigError(
+            f"unknown method {method!r}; expected one of: {', '.join(METHODS)}",
+            hint="Choose a method with --method.",
+            allowed=list(METHODS),
+        )
+    table, calendar, matrix, pop, ptype = to_matrix(counts, keys, period_type)
+    if last < 1 or last > len(calendar):
+        raise ConfigError(f"last must be between 1 and {len(calendar)}, got {last}")
+    params = dict(params or {})
+    if alpha is not None and method in ALPHA_METHODS:
+        params["alpha"] = alpha
+    if method == "farrington-flexible" and pop is None and params.get("population_offset"):
+        raise ConfigError("population_offset needs a population column in the counts")
+    use_pop = pop if params.pop("population_offset", False) else None
+    monitor = list(range(len(calendar) - last, len(calendar)))
+    dates = calendar.to_numpy().astype("datetime64[D]")
+    result = METHODS[method](
+        matrix, monitor, freq=FREQ[ptype], dates=dates, population=use_pop, **params
+    )
+    return _long_output(table, calendar[monitor], result, method, params, fdr, locale)
+
+
+def _long_output(table, periods, result: AlarmTable, method, params, fdr, locale) -> pd.DataFrame:
+    S, K = result.observed.shape
+    out = table.loc[np.repeat(np.arange(S), K)].reset_index(drop=True)
+    out["period"] = np.tile(periods.strftime("%Y-%m-%d").to_numpy(), S)
+    for name in ("observed", "expected", "upperbound", "score", "pvalue"):
+        out[name] = getattr(result, name).ravel()
+    out["qvalue"] = bh_by_group(out["pvalue"], out["period"])
+    out["alarm"] = result.alarm.ravel()
+    controlled = fdr is not None and out["pvalue"].notna().any()
+    out["alert"] = out["alarm"] & ((out["qvalue"] <= fdr) if controlled else True)
+    for name, values in result.extra.items():
+        out[name] = np.asarray(values).ravel()
+    out["method"] = method
+    out["parameters"] = json.dumps(params, sort_keys=True, default=str)
+    label = table.astype("string").agg(" / ".join, axis=1).to_numpy()
+    out["explanation"] = [
+        explain(label[i // K], p, o, e, u, alarm=bool(a), locale=locale)
+        for i, (p, o, e, u, a) in enumerate(
+            zip(
+                out["period"],
+                out["observed"],
+                out["expected"],
+                out["upperbound"],
+                out["alert"],
+                strict=True,
+            )
+        )
+    ]
+    return out

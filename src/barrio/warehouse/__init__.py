@@ -1,0 +1,1 @@
+"""Analytical storage: DuckDB by default (PostgreSQL/PostGIS and Spark in later releases)."""
