@@ -24,3 +24,13 @@ def shared_path(*parts: str) -> Path:
 def shared_data() -> Path:
     """The ../shared/data folder (skips locally when absent)."""
     return shared_path()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Tests read messages in English unless they choose a language; reset it after each."""
+    from barrio.i18n import set_locale
+
+    set_locale("en")
+    yield
+    set_locale("en")

@@ -55,7 +55,9 @@ def workspace(tmp_path: Path) -> Workspace:
     return ws
 
 
-def write_incidents(ws: Workspace, body: str, name: str = "inc.csv", encoding: str = "cp1252") -> Path:
+def write_incidents(
+    ws: Workspace, body: str, name: str = "inc.csv", encoding: str = "cp1252"
+) -> Path:
     """Write a police CSV (header + body) into the workspace sources."""
     path = ws.sources / name
     path.write_bytes((HEADER + body).encode(encoding))

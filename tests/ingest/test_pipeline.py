@@ -46,8 +46,9 @@ def test_every_reason_is_reported_with_row_column_and_action(workspace: Workspac
         + "9;01/03/1850;;Robo a negocio;;;;\n"  # 11: implausible date
         + "10;01/03/2023;;Robo a negocio;95;-100.45;;\n"  # 12: invalid latitude (cleared)
     )
-    result = ingest(workspace, "incidents", write_incidents(workspace, body), mapping="police",
-                    today=TODAY)
+    result = ingest(
+        workspace, "incidents", write_incidents(workspace, body), mapping="police", today=TODAY
+    )
     assert result.reconciles
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (12, 6, 6)
     found = {(int(r.row), r.reason, r.action) for r in rejects(result).itertuples()}
@@ -70,12 +71,14 @@ def test_every_reason_is_reported_with_row_column_and_action(workspace: Workspac
     frame = rejects(result)
     assert set(frame["file"]) == {"inc.csv"}
     assert frame.loc[frame.reason == "duplicate_row", "related_row"].tolist() == ["4"]
-    assert frame["message"].notna().all() and frame["fix"].notna().all()
+    assert frame["message"].notna().all()
+    assert frame["fix"].notna().all()
     rows = table(workspace, "SELECT * FROM incidents ORDER BY source_row")
     assert rows["source_row"].tolist() == [1, 3, 4, 9, 10, 12]
     fixed = rows.set_index("source_row").loc[3]
     assert (fixed.lon, fixed.lat, fixed.area_id) == (-100.35, 20.6, "N2")
-    assert pd.isna(fixed.victim_age) and pd.isna(fixed.victim_sex)
+    assert pd.isna(fixed.victim_age)
+    assert pd.isna(fixed.victim_sex)
     assert rows.set_index("source_row").loc[1, "iccs_code"] == "0502"
     assert rows.set_index("source_row").loc[1, "victim_sex"] == "F"
     assert rows.set_index("source_row").loc[10, "location_status"] == "outside"
@@ -116,7 +119,8 @@ def test_missing_column_names_file_field_and_columns(workspace: Workspace) -> No
     with pytest.raises(InputError) as info:
         ingest(workspace, "incidents", path, mapping="police")
     error = info.value
-    assert "fecha" in error.message and "bad.csv" in error.message
+    assert "fecha" in error.message
+    assert "bad.csv" in error.message
     assert "when" in (error.hint or "")
 
 
@@ -135,13 +139,16 @@ def test_population_long_file(workspace: Workspace) -> None:
         "N1,2020,Mujer,15-29,100\nN1,2020,Hombre,15-29,90\nN2,2020,F,15-29,-5\nN2,20x0,M,0-14,3\n"
     )
     result = ingest(workspace, "population", path)
-    assert result.reconciles and result.rows_accepted == 2
+    assert result.reconciles
+    assert result.rows_accepted == 2
     assert result.problems["rejected"] == {"negative_value": 1, "bad_integer": 1}
     assert table(workspace, "SELECT sex FROM population ORDER BY sex")["sex"].tolist() == ["F", "M"]
 
 
 def test_counts_wide_monthly_layout(workspace: Workspace) -> None:
-    months = "Enero,Febrero,Marzo,Abril,Mayo,Junio,Julio,Agosto,Septiembre,Octubre,Noviembre,Diciembre"
+    months = (
+        "Enero,Febrero,Marzo,Abril,Mayo,Junio,Julio,Agosto,Septiembre,Octubre,Noviembre,Diciembre"
+    )
     path = workspace.sources / "sesnsp.csv"
     path.write_text(
         f"Año,Cve. Municipio,Tipo de delito,{months}\n"
@@ -154,7 +161,8 @@ def test_counts_wide_monthly_layout(workspace: Workspace) -> None:
         '[columns]\narea_id = "Cve. Municipio"\nlocal_category = "Tipo de delito"\n'
     )
     result = ingest(workspace, "counts", path, mapping=str(mapping))
-    assert result.unit == "cells" and result.reconciles
+    assert result.unit == "cells"
+    assert result.reconciles
     assert (result.rows_read, result.rows_rejected) == (16, 1)
     frame = rejects(result)
     assert (frame["row"].tolist(), frame["month"].tolist()) == (["2"], ["3"])
@@ -192,11 +200,17 @@ ROW_KINDS = {
 }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(sorted(ROW_KINDS)), min_size=1, max_size=30))
 def test_reconciliation_property(workspace: Workspace, kinds: list[str]) -> None:
-    body = "".join(ROW_KINDS[k].replace("9;", f"{100 + i};", 1) if k != "good" else
-                   ROW_KINDS[k].replace("1;", f"{100 + i};", 1) for i, k in enumerate(kinds))
+    body = "".join(
+        ROW_KINDS[k].replace("9;", f"{100 + i};", 1)
+        if k != "good"
+        else ROW_KINDS[k].replace("1;", f"{100 + i};", 1)
+        for i, k in enumerate(kinds)
+    )
     path = write_incidents(workspace, body, name="prop.csv")
     result = ingest(workspace, "incidents", path, mapping="police", today=TODAY)
     assert result.reconciles

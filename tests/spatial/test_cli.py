@@ -129,3 +129,14 @@ def test_parse_pillars():
     }
     with pytest.raises(ConfigError):
         parse_pillars(["crime"])
+
+
+def test_spanish_catalog_covers_the_cli_titles():
+    from barrio.i18n import gettext
+
+    for msg, es in [
+        ("Priority neighbourhoods", "Colonias prioritarias"),
+        ("Knox ratio", "Razón de Knox"),
+    ]:
+        assert gettext(msg, "es") == es
+    assert gettext("Written to {path}", "es", path="x.gpkg") == "Guardado en x.gpkg"

@@ -39,7 +39,9 @@ def national(name: str):
 
 
 def state(name: str, code: str):
-    (e,) = [e for e in indicators().estimates if e.statistic == name and e.domain.get("state") == code]
+    (e,) = [
+        e for e in indicators().estimates if e.statistic == name and e.domain.get("state") == code
+    ]
     return e
 
 

@@ -237,7 +237,9 @@ def _as_text(table: pa.Table) -> pa.Table:
             whole = pc.equal(pc.cast(as_int, col.type), col)
             col = pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(col, pa.string()))
         elif pa.types.is_timestamp(col.type):
-            col = pc.strftime(pc.cast(col, pa.timestamp("s"), safe=False), format="%Y-%m-%dT%H:%M:%S")
+            col = pc.strftime(
+                pc.cast(col, pa.timestamp("s"), safe=False), format="%Y-%m-%dT%H:%M:%S"
+            )
         elif not pa.types.is_string(col.type):
             col = pc.cast(col, pa.string())
         out[name] = col

@@ -105,7 +105,12 @@ INCIDENTS = Table(
         Column("victim_age", "INTEGER", "victim age in years"),
         Column("tags", "VARCHAR", "ICCS disaggregation tags, key=value;...", internal=True),
         Column("confidence", "VARCHAR", "confidence of the ICCS mapping", internal=True),
-        Column("location_status", "VARCHAR", "assigned | outside | missing | invalid | unassigned (no areas yet)", internal=True),
+        Column(
+            "location_status",
+            "VARCHAR",
+            "assigned | outside | missing | invalid | unassigned (no areas yet)",
+            internal=True,
+        ),
         _RUN,
         _ROW,
         _HASH,

@@ -92,24 +92,21 @@ def mann_kendall(series: np.ndarray) -> pd.DataFrame:
     i, j = np.triu_indices(n, 1)
     s = np.sign(x[:, j] - x[:, i]).sum(axis=1)
     var = np.full(x.shape[0], n * (n - 1) * (2 * n + 5), dtype=np.float64)
-    srt = np.sort(x, axis=1)
-    # tie groups: run lengths of equal sorted values per row
-    for t in range(2, n + 1):
-        runs = _count_runs_of_length(srt, t)
-        var -= runs * t * (t - 1) * (2 * t + 5)
+    var -= _tie_correction(np.sort(x, axis=1))
     var /= 18.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(var), 0.0)
     return pd.DataFrame({"S": s, "var": var, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
 
 
-def _count_runs_of_length(srt: np.ndarray, t: int) -> np.ndarray:
-    eq = np.diff(srt, axis=1) == 0
-    padded = np.pad(eq.astype(np.int8), ((0, 0), (1, 1)))
-    d = np.diff(padded, axis=1)
-    starts = [np.flatnonzero(r == 1) for r in d]
-    ends = [np.flatnonzero(r == -1) for r in d]
-    return np.array([((e - s) + 1 == t).sum() for s, e in zip(starts, ends, strict=True)])
+def _tie_correction(srt: np.ndarray) -> np.ndarray:
+    """``sum_g t_g (t_g - 1) (2 t_g + 5)`` over the tie groups of each sorted row."""
+    rows, n = srt.shape
+    new_group = np.ones_like(srt, dtype=bool)
+    new_group[:, 1:] = np.diff(srt, axis=1) != 0
+    group = np.cumsum(new_group, axis=1) - 1 + (np.arange(rows) * n)[:, None]
+    t = np.bincount(group.ravel(), minlength=rows * n).astype(np.float64)
+    return (t * (t - 1) * (2 * t + 5)).reshape(rows, n).sum(axis=1)
 
 
 def esri_categories(

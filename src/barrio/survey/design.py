@@ -241,7 +241,7 @@ def svydesign(
     n_h = np.bincount(psu_stratum)
     f1 = f2 = s = None
     if fpc is not None:
-        pop = frame[fpc].to_numpy(dtype=float)
+        pop = pd.to_numeric(frame[fpc], errors="coerce").to_numpy(dtype=float)
         f1_row = _fraction(pop, n_h[h].astype(float), "stage 1")
         f1 = np.zeros(len(n_h))
         f1[h] = f1_row
@@ -249,7 +249,8 @@ def svydesign(
         s = _codes(p * (int(_codes(frame[ssu]).max()) + 1) + _codes(frame[ssu]))
         if fpc2 is not None:
             n2 = np.bincount(_stratum_of(s, p, int(s.max()) + 1), minlength=len(psu_stratum))
-            f2_row = _fraction(frame[fpc2].to_numpy(dtype=float), n2[p].astype(float), "stage 2")
+            pop2 = pd.to_numeric(frame[fpc2], errors="coerce").to_numpy(dtype=float)
+            f2_row = _fraction(pop2, n2[p].astype(float), "stage 2")
             f2 = np.zeros(len(psu_stratum))
             f2[p] = f2_row
     w = _weights(frame, weights, None if f1 is None else f1[h], None if f2 is None else f2[p])

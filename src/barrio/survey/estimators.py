@@ -99,6 +99,14 @@ def numeric(design: SurveyDesign, name: str) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
+def numeric_like(col: pd.Series) -> bool:
+    """True for numbers, and for text that is entirely numeric (CSV read as text)."""
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    values = pd.to_numeric(col, errors="coerce")
+    return bool(values.notna().sum()) and not (values.isna() & col.notna()).any()
+
+
 def mean_linear(y: np.ndarray, dom: Domains, den: np.ndarray | None = None, total=False) -> Linear:
     """Entries of a mean (``den=None``), a ratio (``den`` given) or a total, per domain."""
     ok = (dom.codes >= 0) & np.isfinite(y)
@@ -293,7 +301,7 @@ def estimate(
         name = f"{variable}/{denominator}"
         return assemble(design, lin, statistic="ratio", variable=name, ci=ci or "wald", **common)
     col = design.column(variable)
-    categorical = statistic == "proportion" or not pd.api.types.is_numeric_dtype(col)
+    categorical = statistic == "proportion" or not numeric_like(col)
     if categorical:
         total = statistic == "total"
         lin, levels = category_linear(col, dom, total=total)

@@ -53,7 +53,9 @@ class IndicatorSet:
 def mapping_names() -> list[str]:
     """Mappings that ship with Barrio."""
     folder = resources.files("barrio") / "data" / "surveys"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 @cache
@@ -96,7 +98,9 @@ def derive(frame: pd.DataFrame, rules: dict[str, dict[str, Any]]) -> pd.DataFram
             out[name] = src.astype(object).map({str(k): v for k, v in rule["map"].items()})
         elif "breaks" in rule:
             age = pd.to_numeric(src, errors="coerce")
-            out[name] = pd.cut(age, rule["breaks"], right=False, labels=rule["labels"]).astype(object)
+            out[name] = pd.cut(age, rule["breaks"], right=False, labels=rule["labels"]).astype(
+                object
+            )
         else:
             raise ConfigError(f"derived column {name!r}: give start/stop, map or breaks")
     return out

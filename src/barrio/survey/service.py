@@ -62,7 +62,8 @@ def apply_calibration(design: SurveyDesign, spec: dict[str, Any]) -> SurveyDesig
             bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
         )
     raise ConfigError(
-        f"unknown calibration method {method!r}", hint="use one of: " + ", ".join(CALIBRATION_METHODS)
+        f"unknown calibration method {method!r}",
+        hint="use one of: " + ", ".join(CALIBRATION_METHODS),
     )
 
 
