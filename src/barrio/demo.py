@@ -77,7 +77,7 @@ def topline_indicators(workspace: Any) -> list[dict[str, Any]]:
                 SELECT year, sum(population) AS population FROM population
                 WHERE sex <> 'total' AND age_group <> 'total' GROUP BY year),
             inc AS (
-                SELECT iccs_code, any_value(local_category) AS category,
+                SELECT iccs_code, min(local_category) AS category,
                        year(occurred_on) AS year, count(*) AS incidents
                 FROM incidents GROUP BY iccs_code, year(occurred_on))
             SELECT i.iccs_code, i.category, i.year, i.incidents,
@@ -86,7 +86,22 @@ def topline_indicators(workspace: Any) -> list[dict[str, Any]]:
             FROM inc i ORDER BY i.iccs_code NULLS LAST, i.year"""
         )
         names = [d[0] for d in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return _with_iccs_names(rows)
+
+
+def _with_iccs_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Name each row by its ICCS code (in the current language); unclassified rows keep theirs."""
+    from barrio.classify import load_iccs
+    from barrio.i18n import current_locale
+
+    iccs = load_iccs().set_index("code")
+    column = "name_es" if current_locale() == "es" else "name_en"
+    for row in rows:
+        code = row["iccs_code"]
+        if code in iccs.index and isinstance(iccs.at[code, column], str):
+            row["category"] = iccs.at[code, column]
+    return rows
 
 
 def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
