@@ -68,6 +68,13 @@ def test_kde_exact_equals_brute_force_and_binned_is_close(kernel):
     assert np.abs(binned - ref).max() < 0.02 * ref.max()
 
 
+def test_kde_point_on_a_cell_centre_counts_once():
+    # quartic by hand: d = 0 -> 1, d = 1 -> (1 - 1/4)^2, d = 2 -> 0
+    grid = SquareGrid(0.0, 0.0, 1.0, 3, 1)
+    out = kde(np.array([[0.5, 0.5]]), grid, 2.0, method="exact")
+    np.testing.assert_allclose(out, [1.0, 0.5625, 0.0])
+
+
 def test_kde_scaled_integrates_to_number_of_points():
     rng = np.random.default_rng(4)
     xy = rng.uniform(400, 600, size=(300, 2))

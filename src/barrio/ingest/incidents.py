@@ -116,30 +116,37 @@ def locate(con: duckdb.DuckDBPyConnection, workspace: Workspace, spec: SourceMap
     invalid = ~(np.abs(lat) <= 90) | ~(np.abs(lon) <= 180) | ((lat == 0) & (lon == 0))
     problems.append((rows[invalid], "bad_coordinates", CLEARED))
     lon[invalid], lat[invalid] = np.nan, np.nan
-    area_id = np.full(len(rows), None, dtype=object)
-    status = np.where(invalid, "invalid", "unassigned").astype(object)
+    found = np.full(len(rows), OUTSIDE, dtype=np.int32)
+    ids: NDArray[np.object_] = np.array([], dtype=object)
     if areas:
         index, ids, _bounds = areas
         found = index.assign(lon, lat)
-        inside = found != OUTSIDE
-        area_id[inside] = ids[found[inside]]
-        status[~invalid] = np.where(inside[~invalid], "assigned", "outside")
-        problems.append((rows[(~inside) & ~invalid], "outside_areas", FLAGGED))
+        problems.append((rows[(found == OUTSIDE) & ~invalid], "outside_areas", FLAGGED))
     located = pa.table(
         {
             "__row": rows,
             "g_lon": pa.array(lon, pa.float64(), from_pandas=True),
             "g_lat": pa.array(lat, pa.float64(), from_pandas=True),
-            "g_area": pa.array(area_id, pa.string()),
-            "g_status": pa.array(status, pa.string()),
+            "g_area": pa.array(found, pa.int32()),
+            "g_invalid": pa.array(invalid, pa.bool_()),
         }
     )
     con.register("__located", located)
+    con.register(
+        "__area_ids",
+        pa.table(
+            {"g_area": np.arange(len(ids), dtype=np.int32), "area_id": pa.array(ids, pa.string())}
+        ),
+    )
+    status = "'outside'" if areas else "'unassigned'"
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE __final AS
-        SELECT f.* EXCLUDE (lon, lat), g.g_lon AS lon, g.g_lat AS lat, g.g_area AS area_id,
-               COALESCE(g.g_status, 'missing') AS location_status
-        FROM __final f LEFT JOIN __located g USING (__row)"""
+        f"""CREATE OR REPLACE TEMP TABLE __final AS
+        SELECT f.* EXCLUDE (lon, lat), g.g_lon AS lon, g.g_lat AS lat, a.area_id,
+               CASE WHEN g.__row IS NULL THEN 'missing' WHEN g.g_invalid THEN 'invalid'
+                    WHEN a.area_id IS NOT NULL THEN 'assigned' ELSE {status} END
+                   AS location_status
+        FROM __final f LEFT JOIN __located g USING (__row)
+        LEFT JOIN __area_ids a ON a.g_area = g.g_area"""
     )
     for rows_hit, reason, action in problems:
         if len(rows_hit):

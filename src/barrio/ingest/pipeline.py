@@ -202,8 +202,9 @@ def _key_expr(kind: str, alias: str = "") -> list[str]:
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Reject repeated rows: same content (duplicate_row) or same key, other content."""
     hashed = ", ".join(_hash_columns(kind))
-    con.execute("ALTER TABLE __final ADD COLUMN row_hash UBIGINT")
-    con.execute(f"UPDATE __final SET row_hash = hash({hashed})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __final AS SELECT *, hash({hashed}) AS row_hash FROM __final"
+    )
     keys = ", ".join(_key_expr(kind))
     con.execute(
         f"""INSERT INTO __problems

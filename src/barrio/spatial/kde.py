@@ -168,13 +168,6 @@ def _exact(xy: np.ndarray, w: np.ndarray, grid: SquareGrid, h: float, kernel: st
         pairs = tree_c.sparse_distance_matrix(tree_pts, _support(h, kernel), output_type="ndarray")
         k = _kernel(pairs["v"] / h, kernel) * w[pairs["j"]]
         out[a : a + step] = np.bincount(pairs["i"], weights=k, minlength=len(tree_c.data))
-    # sparse_distance_matrix drops zero distances: add points sitting exactly on a centre
-    col = (xy[:, 0] - grid.x0) / grid.cell_size - 0.5
-    row = (xy[:, 1] - grid.y0) / grid.cell_size - 0.5
-    on = (col == np.round(col)) & (row == np.round(row))
-    on &= (col >= 0) & (col < grid.n_cols) & (row >= 0) & (row < grid.n_rows)
-    idx = (row[on] * grid.n_cols + col[on]).astype(np.int64)
-    out += np.bincount(idx, weights=w[on], minlength=grid.n_cells)
     return out
 
 

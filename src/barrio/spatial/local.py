@@ -91,14 +91,15 @@ def gistar(
     ``W_i = sum_j w_ij``, ``S1_i = sum_j w_ij^2``, ``S^2 = sum x^2 / n - xbar^2``; the sums include
     ``j = i`` (``w_ii = 1``). The value is a z-score (Getis & Ord 1992; Ord & Getis 1995; ESRI,
     "How Hot Spot Analysis (Getis-Ord Gi*) works"). Weights are used as given, with the
-    diagonal set to 1 (pass binary contiguity for the ArcGIS statistic).
+    diagonal set to 1 (pass binary contiguity for the ArcGIS statistic). A unit whose
+    neighbourhood is the whole study area has an undefined z (NaN).
 
     Examples
     --------
     >>> from barrio.spatial.weights import grid_contiguity
-    >>> r = gistar(np.arange(9.0), grid_contiguity(3, 3), permutations=0)
+    >>> r = gistar(np.arange(16.0), grid_contiguity(4, 4), permutations=0)
     >>> r.statistic.round(2)[:3].tolist()
-    [-1.63, -1.39, -0.77]
+    [-2.43, -2.93, -2.28]
     """
     x = _check_x(x)
     W = with_self(as_sparse(w), 1.0)
@@ -108,7 +109,8 @@ def gistar(
     wi = np.asarray(W.sum(axis=1)).ravel()
     s1 = np.asarray(W.multiply(W).sum(axis=1)).ravel()
     denom = s * np.sqrt((n * s1 - wi**2) / (n - 1))
-    z = (W @ x - xbar * wi) / denom
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (W @ x - xbar * wi) / denom
     perm = None
     if permutations:
         off = without_self(W)

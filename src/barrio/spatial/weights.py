@@ -107,17 +107,17 @@ def distance_band(coords: np.ndarray, threshold: float) -> sparse.csr_array:
 
 def with_self(w: sparse.csr_array, value: float = 1.0) -> sparse.csr_array:
     """The weights with every diagonal element set to ``value`` (Gi* includes unit i itself)."""
-    out = sparse.lil_array(w)
-    out.setdiag(value)
-    return as_sparse(out)
+    off = without_self(w)
+    return as_sparse(off + sparse.diags_array(np.full(off.shape[0], float(value))))
 
 
 def without_self(w: sparse.csr_array) -> sparse.csr_array:
     """The weights with the diagonal removed."""
-    out = sparse.csr_array(w, copy=True)
-    out.setdiag(0.0)
-    out.eliminate_zeros()
-    return as_sparse(out)
+    coo = sparse.coo_array(w)
+    keep = coo.row != coo.col
+    return as_sparse(
+        sparse.coo_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=coo.shape)
+    )
 
 
 def row_standardise(w: sparse.csr_array) -> sparse.csr_array:
