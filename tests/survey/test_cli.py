@@ -57,8 +57,9 @@ def test_poststratify_spec(tmp_path) -> None:
     spec = tmp_path / "ps.yaml"
     spec.write_text(yaml.safe_dump({"margins": {"stype": {"E": 4421, "H": 755, "M": 1018}}}))
     path = shared_path("survey", "apiclus1.csv")
-    res = invoke("estimate", str(path), "--weights", "pw", "--psu", "dnum", "--fpc", "fpc",
-                 "--stat", "mean", "--var", "api00", "--postStratify", str(spec), "--json")  # fmt: skip
+    design = ["--weights", "pw", "--psu", "dnum", "--fpc", "fpc"]
+    res = invoke("estimate", str(path), *design, "--stat", "mean", "--var", "api00",
+                 "--postStratify", str(spec), "--json")  # fmt: skip
     (e,) = json.loads(res.output)["data"]["estimates"]
     assert abs(e["se"] - 23.921) < 0.001
 
@@ -114,3 +115,44 @@ def test_indicators_envipe_json() -> None:
 def test_indicators_unknown_mapping() -> None:
     res = invoke("indicators", ".", "--survey", "envipe-1999", "--json")
     assert json.loads(res.output)["error"]["code"] == "config_error"
+
+
+def test_spanish_catalog_covers_the_cli_messages() -> None:
+    import re
+    from pathlib import Path
+
+    from barrio.i18n import gettext
+
+    source = Path(__file__).resolve().parents[2] / "src" / "barrio" / "cli" / "survey.py"
+    msgids = set(re.findall(r'_\(\s*"([^"]+)"', source.read_text(encoding="utf-8")))
+    assert len(msgids) >= 6
+    msgids |= {"Domain", "Level", "Estimate", "SE", "CI", "Deff", "Quality", "Indicator"}
+    msgids |= {"high", "moderate", "low"}  # quality flags, translated in tables
+    missing = [m for m in msgids if gettext(m, locale="es") == m]
+    assert missing == []
+    assert gettext(
+        "Not computed: {indicator} ({reason})", locale="es", indicator="x", reason="y"
+    ) == ("No calculado: x (y)")
+
+
+def test_supplied_replicate_weights(tmp_path) -> None:
+    """F1 again, with JK1 weights read from the file: SE 26.329 with scale (1-15/757)*14/15."""
+    from barrio.survey.replicates import with_replicates
+    from tests.survey import cases
+
+    design = with_replicates(cases.dclus1(), "jk1")
+    assert design.replicates is not None
+    reps = design.replicates.analysis_weights(design)
+    data = cases.data("apiclus1").copy()
+    for r in range(reps.shape[1]):
+        data[f"rw{r + 1}"] = reps[:, r]
+    path = tmp_path / "clus1_rep.parquet"
+    data.to_parquet(path)
+    scale = str((1 - 15 / 757) * 14 / 15)
+    res = invoke("estimate", str(path), "--weights", "pw", "--replicates", "jk1", "--rep-weights",
+                 "rw", "--scale", scale, "--stat", "mean", "--var", "api00", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)["data"]
+    assert doc["design"]["variance"] == "jk1"
+    assert abs(doc["estimates"][0]["se"] - 26.329) < 0.001
+    assert doc["estimates"][0]["df"] == 14

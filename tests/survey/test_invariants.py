@@ -103,13 +103,16 @@ def test_calibrated_weights_reproduce_population_totals(frame: pd.DataFrame) -> 
     d = svydesign(frame, weights="w", strata="h", psu="p")
     pop = {k: float(v) for k, v in frame.groupby("d")["w"].sum().mul(1.3).items()}
     hpop = {str(k): float(v) for k, v in frame.groupby("h")["w"].sum().mul(1.3).items()}
-    for adjusted in (
-        cal.poststratify(d, "d", pop),
-        cal.rake(d, {"d": pop, "h": hpop}),
-        cal.calibrate(d, margins={"d": pop}, totals={"y": 1.1 * float((frame.w * frame.y).sum())}),
-    ):
-        got = adjusted.data.groupby("d").apply(lambda g: adjusted.weights[g.index].sum())
-        assert got.to_dict() == pytest.approx(pop)
+    ytotal = 1.1 * float((frame.w * frame.y).sum())
+    adjusted = [cal.poststratify(d, "d", pop), cal.rake(d, {"d": pop, "h": hpop})]
+    try:
+        adjusted.append(cal.calibrate(d, margins={"d": pop}, totals={"y": ytotal}))
+    except InputError:  # infeasible: as many constraints as distinct rows per category
+        assert frame.groupby("d").size().min() == 1
+    codes = frame["d"].to_numpy()
+    for a in adjusted:
+        got = {k: a.weights[codes == k].sum() for k in pop}
+        assert got == pytest.approx(pop)
 
 
 def test_bootstrap_is_reproducible_and_close_to_taylor() -> None:

@@ -208,6 +208,13 @@ def calibrate(
         raise ConfigError(f"calibration bounds {bounds} must satisfy L < 1 < U", hint="e.g. 0.5,3")
 
     def adjust(w: np.ndarray) -> np.ndarray:
-        return w * _linear_g(X, w, T, bounds, max_iter)
+        new = w * _linear_g(X, w, T, bounds, max_iter)
+        if not np.allclose(X.T @ new, T, rtol=1e-6, atol=1e-8 * float(np.abs(T).max())):
+            raise InputError(
+                "calibration cannot reproduce the population totals",
+                hint="the constraints are collinear or infeasible for this sample (or the "
+                "bounds are too tight); drop or collapse calibration variables",
+            )
+        return new
 
     return _apply(design, "linear", X, adjust)

@@ -59,30 +59,27 @@ def domains(design: SurveyDesign, by: Sequence[str] | None, where: np.ndarray | 
         codes = np.zeros(n, dtype=np.int64)
         labels: list[dict[str, Any]] = [{}]
     else:
-        frame = pd.DataFrame({b: design.column(b) for b in by})
-        keys = frame.astype(object).where(frame.notna(), None)
-        codes_k, uniques = pd.MultiIndex.from_frame(keys).factorize(sort=False)
-        keys_t = [tuple(_plain(v) for v in u) for u in uniques]
-        order = sorted(range(len(keys_t)), key=lambda i: tuple(map(_sort_key, keys_t[i])))
-        remap = np.empty(len(order), dtype=np.int64)
-        remap[order] = np.arange(len(order))
-        codes = remap[np.asarray(codes_k)]
-        labels = [dict(zip(by, keys_t[i], strict=True)) for i in order]
+        parts = [pd.factorize(design.column(b), sort=True, use_na_sentinel=False) for b in by]
+        dims = tuple(len(u) for _, u in parts)
+        combined = np.ravel_multi_index([np.asarray(c) for c, _ in parts], dims)
+        codes_c, present = pd.factorize(combined, sort=True)
+        codes = np.asarray(codes_c, dtype=np.int64)
+        index = np.unravel_index(np.asarray(present), dims)
+        labels = [
+            {b: _plain(parts[j][1][index[j][i]]) for j, b in enumerate(by)}
+            for i in range(len(present))
+        ]
     if where is not None:
         codes = np.where(np.asarray(where, dtype=bool), codes, -1)
     return Domains(codes, labels)
 
 
 def _plain(value: object) -> object:
-    """Python scalar from a numpy scalar (JSON-ready labels)."""
+    """Python scalar from a numpy scalar, ``None`` for missing (JSON-ready labels)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
     item = getattr(value, "item", None)
     return item() if callable(item) else value
-
-
-def _sort_key(value: object) -> tuple[int, str]:
-    return (
-        (1, "") if value is None else (0, f"{value:>20}" if isinstance(value, int) else str(value))
-    )
 
 
 def numeric(design: SurveyDesign, name: str) -> np.ndarray:
@@ -174,13 +171,21 @@ def contributors(
     if linear.den is not None:
         keep = (linear.den != 0) | (linear.num != 0)
     rows, out = linear.rows[keep], linear.cols[keep] // per
-    pairs = np.unique(out * design.n + rows)
-    n_out = np.bincount(pairs // design.n, minlength=size)
-    psu_pairs = np.unique(out * design.n_psu + design.psu[rows])
-    strat_pairs = np.unique(out * design.n_strata + design.strata[rows])
-    n_psu = np.bincount(psu_pairs // design.n_psu, minlength=size)
-    n_str = np.bincount(strat_pairs // design.n_strata, minlength=size)
+    n_out = np.bincount(out, minlength=size)
+    if per > 1 and linear.den is not None:
+        n_out = n_out // per  # a proportion has one entry per category and respondent
+    n_psu = _distinct(out, design.psu[rows], size, design.n_psu)
+    n_str = _distinct(out, design.strata[rows], size, design.n_strata)
     return n_out, n_psu - n_str
+
+
+def _distinct(group: np.ndarray, unit: np.ndarray, size: int, n_units: int) -> np.ndarray:
+    """Number of distinct units per group (bincount table, or unique when it would be large)."""
+    key = group.astype(np.int64) * n_units + unit
+    if size * n_units <= 20_000_000:
+        seen = np.bincount(key, minlength=size * n_units).reshape(size, n_units) > 0
+        return seen.sum(axis=1)
+    return np.bincount(np.unique(key) // n_units, minlength=size)
 
 
 def assemble(

@@ -13,6 +13,7 @@ interval with the effective sample size corrected for design degrees of freedom 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,7 @@ def quality_flag(cv: float, n: int, df: int) -> tuple[str, tuple[str, ...]]:
     return flag, tuple(notes)
 
 
+@lru_cache(maxsize=256)
 def t_quantile(level: float, df: float) -> float:
     """Two-sided critical value of Student's t (normal when ``df`` is infinite)."""
     return (
