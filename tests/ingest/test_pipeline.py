@@ -217,3 +217,18 @@ def test_reconciliation_property(workspace: Workspace, kinds: list[str]) -> None
     assert result.rows_read == len(kinds)
     expected_rejected = sum(k in ("bad_date", "no_category", "future") for k in kinds)
     assert result.rows_rejected == expected_rejected
+
+
+def test_area_hierarchy_is_resolved_from_parent_id(workspace: Workspace) -> None:
+    ingest(workspace, "incidents", write_incidents(workspace, GOOD), mapping="police", today=TODAY)
+    by_level = table(
+        workspace,
+        """SELECT a.ancestor_level, a.ancestor_id, count(*) AS n FROM incidents i
+        JOIN area_ancestors a ON a.area_id = i.area_id GROUP BY ALL ORDER BY a.ancestor_level""",
+    )
+    assert by_level.to_dict("records") == [
+        {"ancestor_level": "city", "ancestor_id": "C", "n": 1},
+        {"ancestor_level": "neighborhood", "ancestor_id": "N1", "n": 1},
+    ]
+    depth = table(workspace, "SELECT max(depth) AS d FROM area_ancestors")["d"][0]
+    assert depth == 1

@@ -11,11 +11,31 @@ import duckdb
 from barrio.errors import WorkspaceError
 from barrio.schema import TABLES
 
+AREA_ANCESTORS = """
+CREATE OR REPLACE VIEW area_ancestors AS
+WITH RECURSIVE chain(area_id, ancestor_id, depth, path) AS (
+    SELECT area_id, area_id, 0, [area_id] FROM areas
+    UNION ALL
+    SELECT c.area_id, a.parent_id, c.depth + 1, list_append(c.path, a.parent_id)
+    FROM chain c JOIN areas a ON a.area_id = c.ancestor_id
+    WHERE a.parent_id IS NOT NULL AND NOT list_contains(c.path, a.parent_id)
+)
+SELECT c.area_id, c.ancestor_id, p.level AS ancestor_level, c.depth
+FROM chain c JOIN areas p ON p.area_id = c.ancestor_id
+"""
+
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the canonical tables that do not exist yet."""
+    """Create the canonical tables that do not exist yet, and the hierarchy view.
+
+    ``area_ancestors`` resolves the area hierarchy from ``parent_id``: one row per area and each
+    of its ancestors (itself included, depth 0), with the ancestor's level, so that incidents
+    assigned to neighborhoods roll up to districts and the city with one join. Cycles in
+    ``parent_id`` are cut.
+    """
     for table in TABLES.values():
         con.execute(table.ddl())
+    con.execute(AREA_ANCESTORS)
 
 
 @contextmanager
