@@ -89,11 +89,12 @@ def ingest_table(
     step(_("reading"))
     text = read_text_table(path, encoding=spec.encoding, delimiter=spec.delimiter, sheet=spec.sheet)
     run.encoding, run.delimiter = text.encoding, text.delimiter
-    raw = text.table.append_column("__row", pa.array(np.arange(1, text.table.num_rows + 1)))
+    holder = [text.table.append_column("__row", pa.array(np.arange(1, text.table.num_rows + 1)))]
+    del text  # the staging step takes the only reference and frees it once DuckDB has a copy
     with connect(workspace.warehouse_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _run(con, workspace, spec, path, raw, run, today or dt.date.today(), step)
+            _run(con, workspace, spec, path, holder, run, today or dt.date.today(), step)
             con.execute("COMMIT")
         except BaseException as exc:
             con.execute("ROLLBACK")
@@ -119,12 +120,13 @@ def _run(
     workspace: Workspace,
     spec: SourceMapping,
     path: Path,
-    raw: pa.Table,
+    holder: list[pa.Table],
     run: IngestResult,
     today: dt.date,
     step: Step,
 ) -> None:
     kind = spec.kind
+    raw = holder.pop()
     con.register("__raw", raw)
     overrides: dict[str, str] = {}
     relation, available = "__raw", [c for c in raw.column_names if c != "__row"]
@@ -136,6 +138,8 @@ def _run(
     con.execute(
         f"CREATE TEMP TABLE __staged AS {stage_select(kind, spec, sources, relation, overrides)}"
     )
+    con.unregister("__raw")
+    del raw
     run.rows_read = con.execute("SELECT count(*) FROM __staged").fetchone()[0]  # type: ignore[index]
     con.execute(PROBLEMS_DDL)
     checks = column_checks(kind, today)
@@ -146,6 +150,7 @@ def _run(
         )
     final = _final_select(kind, checks, spec, path)
     con.execute(f"CREATE TEMP TABLE __final AS {final}")
+    con.execute("DROP TABLE __staged")
     if kind == "incidents":
         incident_steps.enrich(con, workspace, spec, step)
     elif kind == "counts":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,10 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
             path=str(path),
         ) from exc
     try:
+        # bounded memory: DuckDB spills to disk past the limit instead of growing without end
+        con.execute(f"SET memory_limit = '{os.environ.get('BARRIO_MEMORY_LIMIT', '2GB')}'")
+        con.execute(f"SET temp_directory = '{path.parent / '.tmp'}'")
+        con.execute("SET preserve_insertion_order = false")
         if not read_only:
             ensure_schema(con)
         yield con
