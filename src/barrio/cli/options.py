@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 WorkspaceOption = typer.Option(
@@ -14,7 +12,3 @@ WorkspaceOption = typer.Option(
     file_okay=False,
 )
 
-
-def workspace_path(value: Path | None) -> Path | None:
-    """The workspace folder given on the command line, if any."""
-    return value
