@@ -11,4 +11,3 @@ WorkspaceOption = typer.Option(
     help="Workspace folder (default: BARRIO_WORKSPACE or the current folder).",
     file_okay=False,
 )
-
