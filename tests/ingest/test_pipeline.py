@@ -161,6 +161,9 @@ def test_counts_wide_monthly_layout(workspace: Workspace) -> None:
         '[columns]\narea_id = "Cve. Municipio"\nlocal_category = "Tipo de delito"\n'
     )
     result = ingest(workspace, "counts", path, mapping=str(mapping))
+    assert result.warnings == [
+        "mapping sesnsp has no category_mapping: rows are loaded without ICCS codes"
+    ]
     assert result.unit == "cells"
     assert result.reconciles
     assert (result.rows_read, result.rows_rejected) == (16, 1)

@@ -99,6 +99,8 @@ def render_ingest(data: dict[str, Any]) -> None:
         ),
         highlight=False,
     )
+    for warning in result.warnings:
+        console.print(f"[yellow]{_('Warning')}:[/] {warning}", highlight=False)
     if result.problems:
         from barrio.ingest.problems import message
 

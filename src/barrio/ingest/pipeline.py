@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from barrio.config import SourceMapping, resolve_mapping
-from barrio.errors import IngestError
+from barrio.errors import BarrioError, IngestError
 from barrio.i18n import _
 from barrio.ingest import incidents as incident_steps
 from barrio.ingest.problems import REJECTED, fix, message
@@ -98,7 +98,7 @@ def ingest_table(
             con.execute("COMMIT")
         except BaseException as exc:
             con.execute("ROLLBACK")
-            if isinstance(exc, IngestError | KeyboardInterrupt) or hasattr(exc, "to_dict"):
+            if isinstance(exc, BarrioError | KeyboardInterrupt):
                 raise
             raise IngestError(
                 _(
@@ -151,6 +151,13 @@ def _run(
     final = _final_select(kind, checks, spec, path)
     con.execute(f"CREATE TEMP TABLE __final AS {final}")
     con.execute("DROP TABLE __staged")
+    if kind in ("incidents", "counts") and not spec.category_mapping:
+        run.warnings.append(
+            _(
+                "mapping {name} has no category_mapping: rows are loaded without ICCS codes",
+                name=spec.name,
+            )
+        )
     if kind == "incidents":
         incident_steps.enrich(con, workspace, spec, step)
     elif kind == "counts":

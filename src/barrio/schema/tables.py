@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from barrio.errors import ConfigError
 
@@ -30,7 +30,6 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     description: str = ""
-    extra_ddl: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> list[str]:
