@@ -34,3 +34,71 @@ def _english_messages():
     set_locale("en")
     yield
     set_locale("en")
+
+
+def _require_services() -> bool:
+    return bool(os.environ.get("BARRIO_REQUIRE_SERVICES"))
+
+
+def _missing_service(reason: str) -> None:
+    """Skip locally, fail in CI (``BARRIO_REQUIRE_SERVICES=1``)."""
+    if _require_services():
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "BARRIO_TEST_POSTGRES", "postgresql://barrio:barrio@127.0.0.1:5432/barrio_test"
+)
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database (PostGIS enabled) for one test; dropped afterwards.
+
+    The server is ``BARRIO_TEST_POSTGRES`` (default: the one `.ci/run` starts). Yields a
+    ``postgresql://`` URL.
+    """
+    import uuid
+
+    try:
+        import psycopg
+    except ImportError:
+        _missing_service("psycopg is not installed (pip install -e '.[postgres]')")
+    try:
+        admin = psycopg.connect(POSTGRES_SERVER_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        _missing_service(f"PostgreSQL not reachable at {POSTGRES_SERVER_URL}: {exc}")
+    name = f"barrio_t_{uuid.uuid4().hex[:12]}"
+    base = POSTGRES_SERVER_URL.rsplit("/", 1)[0]
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(f"{base}/{name}", autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """A local-mode Spark session shared by the whole test session (starting one takes ~20 s)."""
+    import shutil
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        _missing_service("pyspark is not installed (pip install -e '.[spark]')")
+    if shutil.which("java") is None:
+        _missing_service("no Java runtime for Spark (apt-get install default-jre-headless)")
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("barrio-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    yield spark
+    spark.stop()
