@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
 
 def sqlalchemy_url(url: str) -> str:
     """Normalise a user URL: ``postgresql://`` uses the psycopg 3 driver; paths become SQLite."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if "://" not in url:
         return f"sqlite:///{url}"
