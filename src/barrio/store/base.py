@@ -39,7 +39,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _foreign_keys(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _foreign_keys(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
