@@ -160,7 +160,42 @@ INGEST_RUNS = Table(
     description="One row per ingest run: the manifest that reconciles every file.",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (AREAS, POPULATION, INCIDENTS, COUNTS, INGEST_RUNS)}
+INDICATORS = Table(
+    "indicators",
+    (
+        Column("indicator_id", "VARCHAR", "catalog id, e.g. intentional-homicide"),
+        Column("area_id", "VARCHAR", "area code"),
+        Column("area_level", "VARCHAR", "level of the area"),
+        Column("period_type", "VARCHAR", "month, quarter or year"),
+        Column("period_start", "DATE", "first day of the period"),
+        Column("sex", "VARCHAR", "F, M, unknown or total"),
+        Column("age_group", "VARCHAR", "age group, unknown or total"),
+        Column("numerator", "BIGINT", "events counted"),
+        Column("denominator", "DOUBLE", "population of the period (NULL when unknown)"),
+        Column("value", "DOUBLE", "rate per multiplier inhabitants"),
+        Column("lower", "DOUBLE", "exact Poisson lower confidence limit of the rate"),
+        Column("upper", "DOUBLE", "exact Poisson upper confidence limit of the rate"),
+        Column("multiplier", "BIGINT", "rate per this many inhabitants"),
+        Column("flag_small", "BOOLEAN", "numerator below 10"),
+        Column("flag_unstable", "BOOLEAN", "numerator below 20 (relative SE above 22.4%)"),
+        Column("population_method", "VARCHAR", "exact, interpolated, extrapolated, constant"),
+        Column("prev_value", "DOUBLE", "rate of the previous period"),
+        Column("change_prev_pct", "DOUBLE", "change against the previous period, %"),
+        Column("p_change_prev", "DOUBLE", "exact Poisson test p-value of that change"),
+        Column("yoy_value", "DOUBLE", "rate of the same period a year before"),
+        Column("change_yoy_pct", "DOUBLE", "change against a year before, %"),
+        Column("p_change_yoy", "DOUBLE", "exact Poisson test p-value of that change"),
+        Column("value_eb", "DOUBLE", "empirical-Bayes smoothed rate (when requested)"),
+        Column("source", "VARCHAR", "incidents or counts"),
+        Column("run_id", "VARCHAR", "computation run"),
+    ),
+    key=("indicator_id", "area_id", "period_type", "period_start", "sex", "age_group"),
+    description="The tidy indicator table every report, map and portal page reads.",
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (AREAS, POPULATION, INCIDENTS, COUNTS, INGEST_RUNS, INDICATORS)
+}
 KINDS = ("areas", "population", "incidents", "counts")
 
 

@@ -1,0 +1,214 @@
+"""``barrio indicators list|compute`` and ``barrio export opensdg``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from barrio.cli.options import WorkspaceOption
+from barrio.cli.output import JsonOption, console, run_command
+from barrio.errors import ConfigError
+from barrio.i18n import _, current_locale
+
+FORMATS = ("table", "csv", "json", "xlsx")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``indicators`` and ``export`` command groups."""
+    indicators = typer.Typer(help=_("Indicator catalog and computation."), no_args_is_help=True)
+    indicators.command("list")(list_indicators)
+    indicators.command("compute")(compute)
+    app.add_typer(indicators, name="indicators")
+    export = typer.Typer(help=_("Open-data exports."), no_args_is_help=True)
+    export.command("opensdg")(opensdg)
+    app.add_typer(export, name="export")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [v.strip() for v in text.split(",") if v.strip()] if text else None
+
+
+def list_indicators(workspace: Path | None = WorkspaceOption, as_json: bool = JsonOption) -> None:
+    """Show the indicator catalog: id, name, unit, SDG link, source file."""
+    from barrio.indicators.service import catalog_rows
+    from barrio.workspace import Workspace
+
+    def work() -> list[dict[str, Any]]:
+        try:
+            ws = Workspace.open(workspace)
+        except Exception:  # the shipped catalog is useful outside a workspace too
+            ws = None
+        return catalog_rows(ws)
+
+    def render(rows: list[dict[str, Any]]) -> None:
+        table = Table(title=_("Indicator catalog"))
+        for name in ("id", "name", "unit", "SDG", "ICCS", "source"):
+            table.add_column(_(name))
+        for r in rows:
+            table.add_row(r["id"], r["name"], r["unit"], r["sdg"], r["iccs"], r["source"])
+        console.print(table)
+
+    run_command(as_json, work, render)
+
+
+def compute(
+    indicator: str | None = typer.Option(
+        None, "--indicator", "-i", help=_("Indicator ids, comma-separated (default: all).")
+    ),
+    level: str | None = typer.Option(
+        None, "--level", help=_("Area levels, comma-separated (default: every level).")
+    ),
+    period: str = typer.Option("year", "--period", help=_("month, quarter or year.")),
+    by: str | None = typer.Option(
+        None, "--by", help=_("Disaggregations: sex, age_group or sex,age_group.")
+    ),
+    source: str = typer.Option(
+        "auto", "--source", help=_("incidents, counts or auto (incidents when loaded).")
+    ),
+    smooth: bool = typer.Option(
+        False, "--smooth", help=_("Add empirical-Bayes smoothed rates (small areas).")
+    ),
+    fmt: str = typer.Option("table", "--format", help=_("table, csv, json or xlsx.")),
+    output: Path | None = typer.Option(None, "--output", "-o", help=_("File for csv/json/xlsx.")),
+    workspace: Path | None = WorkspaceOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Compute indicators, store them in the warehouse and print or export them."""
+    from barrio.indicators.service import compute as compute_table
+    from barrio.indicators.service import describe_missing
+    from barrio.workspace import Workspace
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(_("use one of: {formats}", formats=", ".join(FORMATS)))
+
+    def work() -> dict[str, Any]:
+        ws = Workspace.open(workspace)
+        table = compute_table(
+            ws,
+            ids=_names(indicator),
+            period=period,
+            levels=_names(level),
+            by=_names(by),
+            source=source,
+            smooth=smooth,
+        )
+        written = None
+        if fmt != "table":
+            target = output or ws.out / f"indicators.{fmt}"
+            _write(table, fmt, target)
+            written = str(target)
+        return {
+            "rows": len(table),
+            "indicators": sorted(table["indicator_id"].unique().tolist()),
+            "written": written,
+            "note": describe_missing(table),
+            "table": table if as_json and fmt == "json" and output is None else None,
+        }
+
+    def render(data: dict[str, Any]) -> None:
+        console.print(
+            _(
+                "{rows} indicator rows stored in the warehouse ({n} indicators).",
+                rows=f"{data['rows']:,}",
+                n=len(data["indicators"]),
+            )
+        )
+        if data["written"]:
+            console.print(_("Written to {path}", path=data["written"]))
+        if data["note"]:
+            console.print(f"[yellow]{data['note']}[/]")
+        if fmt == "table":
+            _print_headline(workspace)
+
+    result = run_command(as_json, lambda: _jsonable(work()), render)
+    del result
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    table = data.pop("table", None)
+    if table is not None:
+        data["table"] = table.astype(object).where(table.notna(), None).to_dict("records")
+    return data
+
+
+def _write(table: Any, fmt: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        table.to_csv(target, index=False)
+    elif fmt == "json":
+        table.to_json(target, orient="records", date_format="iso", force_ascii=False)
+    elif fmt == "xlsx":
+        with __import__("pandas").ExcelWriter(target, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name="indicators", index=False)
+            writer.sheets["indicators"].freeze_panes = "A2"
+    else:  # pragma: no cover - checked before
+        raise ConfigError(_("unknown format {fmt}", fmt=fmt))
+
+
+def _print_headline(workspace: Path | None) -> None:
+    """The latest period's totals at the top level: what an analyst looks at first."""
+    from barrio.indicators.catalog import load_catalog
+    from barrio.indicators.service import stored_table
+    from barrio.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    table = stored_table(ws)
+    if table.empty:
+        return
+    sizes = table.groupby("area_level")["area_id"].nunique().sort_values()
+    top = table[
+        (table["area_level"] == sizes.index[0])
+        & (table["sex"] == "total")
+        & (table["age_group"] == "total")
+    ]
+    latest = top[top["period_start"] == top["period_start"].max()]
+    catalog = load_catalog(ws.root)
+    lang = current_locale()
+    out = Table(title=_("Latest period, {level}", level=sizes.index[0]))
+    for name in ("Indicator", "Period", "Count", "Rate", "95% CI", "vs previous", "p"):
+        out.add_column(_(name))
+    for r in latest.sort_values("indicator_id").itertuples():
+        ind = catalog.get(r.indicator_id)
+        out.add_row(
+            ind.label(lang) if ind else r.indicator_id,
+            str(r.period_start)[:10],
+            f"{r.numerator:,}",
+            "-" if r.value != r.value else f"{r.value:.1f}",
+            "-" if r.lower != r.lower else f"{r.lower:.1f}–{r.upper:.1f}",
+            "-" if r.change_prev_pct != r.change_prev_pct else f"{r.change_prev_pct:+.1f}%",
+            "-" if r.p_change_prev != r.p_change_prev else f"{r.p_change_prev:.3f}",
+        )
+    console.print(out)
+
+
+def opensdg(
+    outdir: Path = typer.Argument(..., help=_("Output folder (data/ and meta/ inside).")),
+    indicator: str | None = typer.Option(None, "--indicator", "-i", help=_("Indicator ids.")),
+    workspace: Path | None = WorkspaceOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Write Open SDG data CSVs and metadata YAML for the annual indicators."""
+    from barrio.export.opensdg import write
+    from barrio.indicators.catalog import load_catalog, select
+    from barrio.indicators.service import compute as compute_table
+    from barrio.indicators.service import stored_table
+    from barrio.workspace import Workspace
+
+    def work() -> list[dict[str, Any]]:
+        ws = Workspace.open(workspace)
+        ids = _names(indicator)
+        indicators = select(load_catalog(ws.root), ids)
+        table = stored_table(ws, ids=ids, period="year")
+        if table.empty:
+            table = compute_table(ws, ids=ids, period="year", by=["sex", "age_group"])
+        return write(table, indicators, outdir, lang=current_locale())
+
+    def render(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            console.print(f"{r['indicator']}: {r['data']} ({r['rows']} rows)")
+        console.print(_("{n} indicators written to {path}", n=len(rows), path=outdir))
+
+    run_command(as_json, work, render)

@@ -1,0 +1,1 @@
+"""Open-data exports: Open SDG CSV + metadata (more formats join as they land)."""

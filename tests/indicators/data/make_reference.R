@@ -1,0 +1,20 @@
+# Reference values for tests/indicators/test_stats.py, produced with R (stats package).
+# Run: Rscript make_reference.R   (writes poisson_reference.csv; CI never needs R)
+set.seed(20261121)
+n <- 400
+k1 <- rpois(n, sample(c(0.5, 3, 12, 60, 400), n, replace = TRUE))
+k2 <- rpois(n, sample(c(0.5, 3, 12, 60, 400), n, replace = TRUE))
+e1 <- round(runif(n, 1000, 200000))
+e2 <- ifelse(runif(n) < 0.3, e1, round(runif(n, 1000, 200000)))
+rows <- lapply(seq_len(n), function(i) {
+  ci <- poisson.test(k1[i])$conf.int
+  p <- if (k1[i] + k2[i] > 0) poisson.test(c(k1[i], k2[i]), c(e1[i], e2[i]))$p.value else 1
+  data.frame(k1 = k1[i], k2 = k2[i], e1 = e1[i], e2 = e2[i],
+             lower = ci[1], upper = ci[2], p_value = p)
+})
+out <- do.call(rbind, rows)
+# 90% intervals for a few counts
+write.csv(out, "poisson_reference.csv", row.names = FALSE)
+ci90 <- t(sapply(0:30, function(k) poisson.test(k, conf.level = 0.9)$conf.int))
+write.csv(data.frame(k = 0:30, lower = ci90[, 1], upper = ci90[, 2]),
+          "poisson_ci90_reference.csv", row.names = FALSE)
