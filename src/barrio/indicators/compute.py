@@ -180,7 +180,7 @@ def _assemble(
     areas = con.table("areas").select("area_id", "level").to_pandas()
     areas = areas[areas["level"].isin(levels)]
     frame = _frame(inds, areas, first, last)
-    stacked = c.by_indicator(base, inds)
+    stacked = c.by_indicator(base, inds, published=source == "counts")
     table = c.disaggregated(c.rolled_up(con, stacked, levels), by)
     table = c.zero_filled(con, table, frame)
     table = c.with_denominators(table, ibis.memtable(seg_df), period)

@@ -123,7 +123,13 @@ def base_counts(con: Any, period: str) -> ir.Table:
     return t.group_by([*keys, "sex", "age_group"]).aggregate(n=t["count"].sum().cast("int64"))
 
 
-def _matches(t: ir.Table, ind: Indicator) -> ir.BooleanValue:
+def _matches(t: ir.Table, ind: Indicator, published: bool) -> ir.BooleanValue:
+    """Whether a base row counts for ``ind``.
+
+    On published counts (``published``) a row without sex (``total``) still counts for a
+    sex-specific indicator when the indicator names its local categories (feminicidio is
+    published as a total but only has women victims).
+    """
     num = ind.numerator
     code = t.iccs_code
     cond: ir.BooleanValue = code.notnull()
@@ -132,7 +138,10 @@ def _matches(t: ir.Table, ind: Indicator) -> ir.BooleanValue:
     for prefix in num.exclude_iccs:
         cond &= ~code.startswith(prefix)
     if num.victim_sex:
-        cond &= t.sex == num.victim_sex
+        if published and num.local_category:
+            cond &= (t.sex == num.victim_sex) | (t.sex == TOTAL)
+        else:
+            cond &= t.sex == num.victim_sex
     for key, value in num.tags:
         cond &= t.tags.contains(f"{key}={value}")
     if num.local_category:
@@ -150,10 +159,12 @@ def denominator_key(ind: Indicator) -> str:
     return f"{den.sex}:{den.age_min if den.age_min is not None else ''}-{den.age_max or ''}"
 
 
-def by_indicator(base: ir.Table, indicators: tuple[Indicator, ...]) -> ir.Table:
+def by_indicator(
+    base: ir.Table, indicators: tuple[Indicator, ...], published: bool = False
+) -> ir.Table:
     """Step 2: the base rows each indicator counts, stacked with the indicator's id."""
     parts = [
-        base.filter(_matches(base, ind)).select(
+        base.filter(_matches(base, ind, published)).select(
             indicator_id=ibis.literal(ind.id),
             den_key=ibis.literal(denominator_key(ind)),
             area_id=base.area_id,
