@@ -4,8 +4,12 @@ Synthetic survey: 200,000 respondents, 50 strata, 2,000 PSUs, 30 domains (``--qu
 10 / 200 / 10). Times Barrio's one-pass estimators against baselines run in this same process:
 
 * a naive pandas loop (one domain at a time, PSU totals with groupby), always;
-* ``svy`` and ``samplics`` when importable (optional; ``--peers DIR`` appends a folder where they
-  were installed with ``pip install --target DIR svy samplics``).
+* ``svy`` and ``samplics`` when importable (optional; tested with svy 0.35.0 and samplics 0.6.1;
+  ``--peers DIR`` appends a folder where they were installed with ``pip install --target DIR``).
+  A peer that is not installed is named in the output as not compared.
+
+The table's last column is each time over Barrio's (Taylor, or 80 replicates for replicate rows);
+the SEs of the Taylor peers are compared with Barrio's domain by domain.
 
 Run: ``.venv/bin/python benchmarks/survey.py [--quick] [--peers DIR]``.
 Targets (issue 5): Taylor mean for all domains <= 0.1 s; 80 replicates <= 0.5 s.
@@ -73,29 +77,48 @@ def naive_taylor(frame: pd.DataFrame) -> dict[int, float]:
     return out
 
 
-def peers(frame: pd.DataFrame, reps: int) -> list[tuple[str, Callable[[], object]]]:
-    found: list[tuple[str, Callable[[], object]]] = []
+Peer = tuple[str, Callable[[], object], Callable[[object], dict[int, float]] | None]
+
+
+def _svy_se(out: object) -> dict[int, float]:
+    table = out.to_polars()  # type: ignore[attr-defined]
+    return {int(d): float(se) for d, se in zip(table["domain"], table["se"], strict=True)}
+
+
+def _samplics_se(out: object) -> dict[int, float]:
+    return {int(d): float(se) for d, se in out.items()}  # type: ignore[attr-defined]
+
+
+def peers(frame: pd.DataFrame, reps: int) -> tuple[list[Peer], list[str]]:
+    """Peer libraries' runs (with a function extracting their SE by domain), and the missing."""
+    found: list[Peer] = []
+    missing: list[str] = []
     try:
         import polars as pl
         import svy
 
         pdf = pl.from_pandas(frame)
         sample = svy.Sample(pdf, svy.Design(stratum="stratum", psu="psu", wgt="w"))
-        found.append(("svy Taylor", lambda: sample.estimation.mean("y", by="domain")))
+        found.append(
+            (f"svy {svy.__version__} Taylor", lambda: sample.estimation.mean("y", by="domain"),
+             _svy_se)
+        )  # fmt: skip
         rep = sample.weighting.create_bs_wgts(n_reps=reps, rstate=1)
         found.append(
             (
-                "svy 80 bootstrap",
+                f"svy {svy.__version__} 80 bootstrap",
                 lambda: rep.estimation.mean("y", by="domain", method="replication"),
+                None,
             )
         )
     except ImportError as error:
-        print(f"svy not available ({error}); skipped")
+        missing.append(f"svy not installed ({error}): pip install svy==0.35.0")
     try:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            import samplics
             from samplics import PopParam, TaylorEstimator
         arrays = {c: frame[c].to_numpy() for c in frame.columns}
 
@@ -110,10 +133,12 @@ def peers(frame: pd.DataFrame, reps: int) -> list[tuple[str, Callable[[], object
             )
             return est.stderror
 
-        found.append(("samplics Taylor", samplics_taylor))
+        version = getattr(samplics, "__version__", "")
+        found.append((f"samplics {version} Taylor".replace("  ", " "), samplics_taylor,
+                      _samplics_se))  # fmt: skip
     except ImportError as error:
-        print(f"samplics not available ({error}); skipped")
-    return found
+        missing.append(f"samplics not installed ({error}): pip install samplics==0.6.1")
+    return found, missing
 
 
 def main() -> None:
@@ -148,8 +173,14 @@ def main() -> None:
     )
     run("barrio create 80 bootstrap", lambda: bootstrap(design, reps), repeat=1)
     naive = run("naive pandas loop (baseline)", lambda: naive_taylor(frame), repeat=1)
-    for name, fn in peers(frame, reps):
-        run(name, fn, repeat=1)
+    found, missing = peers(frame, reps)
+    agreement = []
+    for name, fn, se_of in found:
+        out = run(name, fn, repeat=1)
+        if se_of is not None:
+            theirs = se_of(out)
+            worst_peer = max(abs(e.se - theirs[int(e.domain["domain"])]) / e.se for e in ours)
+            agreement.append(f"max relative SE difference barrio vs {name}: {worst_peer:.2e}")
 
     assert isinstance(ours, list)
     assert isinstance(naive, dict)
@@ -165,6 +196,10 @@ def main() -> None:
         )
         print(f"{name:38s} {seconds:9.4f} {peak:9.1f} {seconds / ref:9.1f}")
     print(f"\nmax relative SE difference barrio vs naive loop: {worst:.2e}")
+    for line in agreement:
+        print(line)
+    for line in missing:
+        print(f"not compared: {line}")
 
 
 if __name__ == "__main__":

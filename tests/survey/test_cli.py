@@ -108,8 +108,10 @@ def test_indicators_envipe_json() -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)["data"]
     national = [e for e in data["estimates"] if e["statistic"] == "dark_figure" and not e["domain"]]
-    assert abs(national[0]["estimate"] - 93.6103) < 1e-3
+    assert abs(national[0]["estimate"] - 93.2694) < 1e-3  # R: 0.93269371768788
     assert len(data["estimates"]) == 6
+    assert data["unavailable"] == []
+    assert data["published"]["dark_figure"]["value"] == 93.3
 
 
 def test_indicators_unknown_mapping() -> None:
@@ -127,12 +129,13 @@ def test_spanish_catalog_covers_the_cli_messages() -> None:
     msgids = set(re.findall(r'_\(\s*"([^"]+)"', source.read_text(encoding="utf-8")))
     assert len(msgids) >= 6
     msgids |= {"Domain", "Level", "Estimate", "SE", "CI", "Deff", "Quality", "Indicator"}
+    msgids |= {"Published"}
     msgids |= {"high", "moderate", "low"}  # quality flags, translated in tables
     missing = [m for m in msgids if gettext(m, locale="es") == m]
     assert missing == []
     assert gettext(
-        "Not computed: {indicator} ({reason})", locale="es", indicator="x", reason="y"
-    ) == ("No calculado: x (y)")
+        "Not computed ({reason}): {indicators}", locale="es", reason="r", indicators="x"
+    ) == ("No calculado (r): x")
 
 
 def test_supplied_replicate_weights(tmp_path) -> None:

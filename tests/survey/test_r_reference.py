@@ -114,19 +114,31 @@ def test_lonely_fail() -> None:
 
 
 def test_domain_keeps_design_not_subset() -> None:
-    """Re-running on the subset as a new survey gives a wrong SE.
+    """Re-running on the subset as a new survey gives a wrong SE; the domain SE is 5.347065.
 
-    REFERENCES.md quotes 5.522 for the subset SE; R survey 4.1.1 run locally on
-    ``svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=subset(apiclus1, stype=="H"))`` gives
-    5.548413, which is what we check (the correct domain SE is 5.347065).
+    REFERENCES.md quotes 5.522 for the subset SE. R survey 4.1.1, run locally, explains it:
+    ``svydesign(id=~dnum, weights=~pw, fpc=~f, data=subset(apiclus1, stype=="H"))`` with the
+    full sample's sampling fraction ``f = 15/757`` gives 5.522425 (the 8 PSUs of the subset
+    treated as the whole sample, fpc kept from the full design); with the population size
+    ``fpc=757`` (so ``f = 8/757``) it gives 5.548413. Both are wrong for the domain: 7 of the 15
+    sampled PSUs have no high school and must count as zeros.
     """
-    sub = cases.data("apiclus1").query("stype == 'H'")
-    (wrong,) = estimate(svydesign(sub, weights="pw", psu="dnum", fpc="fpc"), "mean", "ell")
-    (right,) = estimate(
-        cases.dclus1(), "mean", "ell", where=(cases.data("apiclus1").stype == "H").to_numpy()
-    )
-    assert np.isclose(right.se, 5.347065, atol=1e-6)
-    assert abs(wrong.se - 5.548413) < 1e-6
+    data = cases.data("apiclus1")
+    sub = data.query("stype == 'H'")
+    (right,) = estimate(cases.dclus1(), "mean", "ell", where=(data.stype == "H").to_numpy())
+    (by,) = [
+        e
+        for e in estimate(cases.dclus1(), "mean", "ell", by=["stype"])
+        if e.domain == {"stype": "H"}
+    ]
+    (wrong_n,) = estimate(svydesign(sub, weights="pw", psu="dnum", fpc="fpc"), "mean", "ell")
+    sub_f = sub.assign(f=15 / 757)
+    (wrong_f,) = estimate(svydesign(sub_f, weights="pw", psu="dnum", fpc="f"), "mean", "ell")
+    assert np.isclose(right.se, 5.347065441, atol=1e-8)
+    assert by.se == right.se
+    assert abs(wrong_n.se - 5.548413469) < 1e-8
+    assert abs(wrong_f.se - 5.522425441) < 1e-8
+    assert round(wrong_f.se, 3) == 5.522  # the figure quoted in REFERENCES.md
 
 
 def test_calibrated_weights_are_not_fixed() -> None:
@@ -139,3 +151,12 @@ def test_calibrated_weights_are_not_fixed() -> None:
     (wrong,) = estimate(fixed, "total", "enroll")
     assert abs(right.se - 406293) < 1
     assert abs(wrong.se - 1021788) < 1
+
+
+def test_g15_is_the_converged_raking() -> None:
+    """G15: R 4.1.1 calibrate(dclus1, ~stype*sch.wide+comp.imp, calfun="raking") gives
+    642.6084743 (SE 22.73069971); R's rake() with its default control stops unconverged at
+    642.6160961 (SE 22.73165331, printed 642.62 / 22.732). Our raking iterates to convergence."""
+    (got,) = estimate(cases.raked_partial_joint(), "mean", "api00")
+    assert got.estimate == pytest.approx(642.6084743, abs=1e-7)
+    assert got.se == pytest.approx(22.73069971, abs=1e-7)

@@ -1,20 +1,40 @@
-"""``barrio spatial ...`` and ``barrio select``: thin wrappers over barrio.spatial.service."""
+"""``barrio spatial ...`` and ``barrio select``: thin wrappers over barrio.spatial.service.
+
+Every command runs on a file (points or polygons) or, without FILE, on the workspace: points
+from ``incidents`` (``--iccs``, ``--from``, ``--to``), polygons from ``areas`` at ``--level``
+with counts, population and rates, analysed in the workspace CRS, outputs to ``out/``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from barrio.cli.options import WorkspaceOption
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _
 
 FileArg = typer.Argument(
-    ..., help="Points or polygons: .gpkg, .geojson, .parquet, or .csv with lon/lat."
+    None,
+    help="Points or polygons: .gpkg, .geojson, .parquet, or .csv with lon/lat "
+    "(default: the workspace).",
 )
+IccsOpt = typer.Option(None, "--iccs", help="Workspace: ICCS code prefix, e.g. 0401.")
+FromOpt = typer.Option(None, "--from", help="Workspace: first date, YYYY-MM-DD.")
+ToOpt = typer.Option(None, "--to", help="Workspace: last date, YYYY-MM-DD.")
+LevelOpt = typer.Option(
+    None, "--level", help="Workspace: analyse the areas of this level (counts, rates)."
+)
+ClipOpt = typer.Option(
+    None, "--clip", help="Keep grid cells touching these polygons; report points outside."
+)
+NoClipOpt = typer.Option(False, "--no-clip", help="Workspace: do not clip grids to the areas.")
 OutputOpt = typer.Option(
     None, "--output", "-o", help="Write the result (.gpkg, .geojson, .parquet, .csv)."
 )
@@ -57,10 +77,73 @@ def _read(path: Path, lon: str, lat: str) -> Any:
     return read_layer(path, lon, lat)
 
 
+@dataclass
+class Source:
+    """What a command analyses: the layer, the CRS to use, and the workspace (if any)."""
+
+    layer: Any
+    crs: str | None
+    ws: Any = None
+    clip: Any = None
+
+    def output(self, output: Path | None, name: str) -> Path | None:
+        """``output``, or ``out/<name>`` in workspace mode."""
+        if self.ws is None:
+            return output
+        from barrio.spatial.workspace import default_output
+
+        return default_output(self.ws, name, output)
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise ConfigError(
+            f"{option} {text!r} is not a date", hint=f"write {option} YYYY-MM-DD"
+        ) from error
+
+
+def _source(
+    path: Path | None,
+    workspace: Path | None,
+    *,
+    lon: str = "lon",
+    lat: str = "lat",
+    crs: str | None = None,
+    iccs: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    level: str | None = None,
+    clip: Path | None = None,
+    no_clip: bool = False,
+) -> Source:
+    """Read FILE, or the workspace's incidents (points) or areas at ``level`` (polygons)."""
+    clip_layer = _read(clip, "lon", "lat") if clip is not None else None
+    if path is not None:
+        return Source(_read(path, lon, lat), crs, clip=clip_layer)
+    from barrio.spatial import workspace as wsmod
+    from barrio.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    if level is not None:
+        layer = wsmod.area_layer(ws, level, iccs=iccs, date_from=first, date_to=last)
+    else:
+        layer = wsmod.incident_points(ws, iccs=iccs, date_from=first, date_to=last)
+    if clip_layer is None and not no_clip and level is None:
+        clip_layer = wsmod.area_outlines(ws)
+    return Source(layer, crs or ws.config.crs, ws, clip_layer)
+
+
 def _local(statistic: str):
     def command(
-        path: Path = FileArg,
-        column: str | None = typer.Option(None, "--column", help="Variable of polygon layers."),
+        path: Path | None = FileArg,
+        column: str | None = typer.Option(
+            None, "--column", help="Variable of polygon layers (workspace: rate or count)."
+        ),
         weights: str = typer.Option("queen", "--weights", help="queen or rook contiguity."),
         cell_size: float | None = CellOpt,
         permutations: int = typer.Option(999, "--permutations", help="0 for analytical only."),
@@ -71,24 +154,35 @@ def _local(statistic: str):
         lon: str = LonOpt,
         lat: str = LatOpt,
         crs: str | None = CrsOpt,
+        workspace: Path | None = WorkspaceOption,
+        iccs: str | None = IccsOpt,
+        date_from: str | None = FromOpt,
+        date_to: str | None = ToOpt,
+        level: str | None = LevelOpt,
         as_json: bool = JsonOption,
     ) -> None:
         from barrio.spatial.service import local_statistic
 
         def work() -> dict[str, Any]:
+            src = _source(
+                path, workspace, lon=lon, lat=lat, crs=crs, iccs=iccs,
+                date_from=date_from, date_to=date_to, level=level, no_clip=True,
+            )  # fmt: skip
+            if src.ws is not None and level is not None and column is None:
+                src.layer = src.layer[src.layer["rate"].notna()].reset_index(drop=True)
             layer, summary = local_statistic(
-                _read(path, lon, lat),
+                src.layer,
                 statistic,
-                column,
+                column or ("rate" if level is not None else None),
                 weights=weights,
                 cell_size=cell_size,
                 permutations=permutations,
                 seed=seed,
                 alpha=alpha,
                 fdr=not no_fdr,
-                crs=crs,
+                crs=src.crs,
             )
-            return _finish(layer, summary, output)
+            return _finish(layer, summary, src.output(output, f"{statistic}.gpkg"))
 
         run_command(as_json, work, _render_summary("Local statistic"))
 
@@ -99,59 +193,138 @@ def _local(statistic: str):
 
 
 def grid(
-    path: Path = FileArg,
+    path: Path | None = FileArg,
     cell_size: float | None = CellOpt,
+    h3: int | None = typer.Option(None, "--h3", help="H3 hexagons at this resolution (0-15)."),
+    clip: Path | None = ClipOpt,
+    no_clip: bool = NoClipOpt,
     output: Path | None = OutputOpt,
     lon: str = LonOpt,
     lat: str = LatOpt,
     crs: str | None = CrsOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Count points on a square grid."""
-    from barrio.spatial.service import grid_counts
+    """Count points on a square grid or on H3 hexagons."""
+    from barrio.spatial.service import grid_counts, h3_grid
 
     def work() -> dict[str, Any]:
-        cells, summary = grid_counts(_read(path, lon, lat), cell_size, crs)
-        return _finish(cells, summary, output)
+        src = _source(
+            path, workspace, lon=lon, lat=lat, crs=crs, iccs=iccs,
+            date_from=date_from, date_to=date_to, clip=clip, no_clip=no_clip,
+        )  # fmt: skip
+        if h3 is not None:
+            cells, summary = h3_grid(src.layer, h3, clip=src.clip)
+        else:
+            cells, summary = grid_counts(src.layer, cell_size, src.crs, clip=src.clip)
+        return _finish(cells, summary, src.output(output, "grid.gpkg"))
 
     run_command(as_json, work, _render_summary("Grid counts"))
 
 
 def kde(
-    path: Path = FileArg,
+    path: Path | None = FileArg,
     cell_size: float | None = CellOpt,
     bandwidth: float | None = typer.Option(None, "--bandwidth", help="Bandwidth in CRS units."),
     kernel: str = typer.Option("quartic", "--kernel", help="quartic or gaussian."),
+    dual: str | None = typer.Option(
+        None,
+        "--dual",
+        help="Population points file (or 'workspace': area centroids) for a risk surface.",
+    ),
+    dual_method: str = typer.Option(
+        "ratio", "--dual-method", help="ratio, log, difference or sum."
+    ),
+    population_column: str = typer.Option(
+        "population", "--population-column", help="Population column of the --dual file."
+    ),
+    clip: Path | None = ClipOpt,
+    no_clip: bool = NoClipOpt,
     output: Path | None = OutputOpt,
     lon: str = LonOpt,
     lat: str = LatOpt,
     crs: str | None = CrsOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Kernel density at the centres of a square grid."""
+    """Kernel density at the centres of a square grid (or a dual crime/population KDE)."""
     from barrio.spatial import kde as kde_mod
-    from barrio.spatial.grid import square_grid
-    from barrio.spatial.service import _xy, projected
+    from barrio.spatial.grid import cells_in_area, square_grid
+    from barrio.spatial.service import _outside_area, _xy, projected, study_area
 
     def work() -> dict[str, Any]:
-        pts = projected(_read(path, lon, lat), crs)
+        src = _source(
+            path, workspace, lon=lon, lat=lat, crs=crs, iccs=iccs,
+            date_from=date_from, date_to=date_to, clip=clip, no_clip=no_clip,
+        )  # fmt: skip
+        pts = projected(src.layer, src.crs)
         xy = _xy(pts)
         g = square_grid(xy, cell_size)
         h = kde_mod.bandwidth(xy) if bandwidth is None else bandwidth
         cells = g.polygons(pts.crs)
-        cells["kde"] = kde_mod.kde(xy, g, h, kernel=kernel)
-        summary = {"cells": g.n_cells, "cell_size": g.cell_size, "bandwidth": h, "kernel": kernel}
-        return _finish(cells, summary, output)
+        summary: dict[str, Any] = {
+            "cells": g.n_cells, "cell_size": g.cell_size, "bandwidth": h, "kernel": kernel,
+        }  # fmt: skip
+        if dual is None:
+            cells["kde"] = kde_mod.kde(xy, g, h, kernel=kernel)
+        else:
+            pop = _population_points(dual, src, population_column, lon, lat)
+            pop_pts = pop.to_crs(pts.crs)
+            cells["risk"] = kde_mod.dual_kde(
+                xy, _xy(pop_pts), g, h, population=pop_pts[population_column].to_numpy(float),
+                method=dual_method, kernel=kernel,
+            )  # fmt: skip
+            summary.update(dual_method=dual_method, population_points=len(pop_pts))
+        if src.clip is not None:
+            area = study_area(src.clip, pts.crs)
+            cells = cells[cells_in_area(g, area)].reset_index(drop=True)
+            summary.update(_outside_area(area, xy), cells_in_area=len(cells))
+        return _finish(cells, summary, src.output(output, "kde.gpkg"))
 
     run_command(as_json, work, _render_summary("Kernel density"))
 
 
+def _population_points(dual: str, src: Source, column: str, lon: str, lat: str) -> Any:
+    from barrio.errors import InputError
+
+    if dual == "workspace":
+        if src.ws is None:
+            raise ConfigError(
+                "--dual workspace needs workspace mode", hint="omit FILE, or give a file"
+            )
+        from barrio.spatial.workspace import population_points
+
+        return population_points(src.ws)
+    pop = _read(Path(dual), lon, lat)
+    if column not in pop.columns:
+        raise InputError(
+            f"population column {column!r} not found in {dual}",
+            hint="name it with --population-column",
+        )
+    if not bool((pop.geometry.geom_type == "Point").all()):
+        pop = pop.set_geometry(pop.geometry.representative_point())
+    return pop
+
+
 def moran(
-    path: Path = FileArg,
-    column: str = typer.Option(..., "--column", help="Variable to test."),
+    path: Path | None = FileArg,
+    column: str | None = typer.Option(
+        None, "--column", help="Variable to test (workspace: rate by default)."
+    ),
     weights: str = typer.Option("queen", "--weights", help="queen or rook contiguity."),
     permutations: int = typer.Option(999, "--permutations"),
     seed: int = typer.Option(0, "--seed"),
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
+    level: str | None = LevelOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Global Moran's I and Geary's C of a polygon layer."""
@@ -161,15 +334,22 @@ def moran(
     from barrio.spatial.weights import contiguity
 
     def work() -> dict[str, Any]:
-        layer = _read(path, "lon", "lat")
-        if column not in layer.columns:
+        src = _source(
+            path, workspace, iccs=iccs, date_from=date_from, date_to=date_to,
+            level=level or (_finest_level(workspace) if path is None else None),
+        )  # fmt: skip
+        layer = src.layer
+        col = column or ("rate" if src.ws is not None else None)
+        if col is None or col not in layer.columns:
             raise InputError(
-                f"column {column!r} not found; available: {', '.join(map(str, layer.columns))}",
+                f"column {col!r} not found; available: {', '.join(map(str, layer.columns))}",
                 hint="choose the variable with --column",
             )
+        layer = layer[layer[col].notna()].reset_index(drop=True)
         w = contiguity(layer, weights)
-        x = layer[column].to_numpy(dtype=float)
+        x = layer[col].to_numpy(dtype=float)
         return {
+            "units": len(layer),
             "moran": moran_fn(x, w, permutations=permutations, seed=seed).to_dict(),
             "geary": geary(x, w, permutations=permutations, seed=seed).to_dict(),
         }
@@ -177,34 +357,50 @@ def moran(
     run_command(as_json, work, _render_summary("Global spatial autocorrelation"))
 
 
+def _finest_level(workspace: Path | None) -> str:
+    from barrio.workspace import Workspace
+
+    return Workspace.open(workspace).config.levels[-1]
+
+
 def concentration(
-    path: Path = FileArg,
+    path: Path | None = FileArg,
     column: str | None = typer.Option(None, "--column", help="Counts per place (polygons)."),
     cell_size: float | None = CellOpt,
     lon: str = LonOpt,
     lat: str = LatOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
+    level: str | None = LevelOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Gini, generalized Gini and top-share concentration of crime over places."""
     from barrio.spatial.service import _is_points, concentration_summary, grid_counts
 
     def work() -> dict[str, Any]:
-        layer = _read(path, lon, lat)
+        src = _source(
+            path, workspace, lon=lon, lat=lat, iccs=iccs, date_from=date_from,
+            date_to=date_to, level=level,
+        )  # fmt: skip
+        layer = src.layer
         if _is_points(layer) and column is None:
-            cells, _summary = grid_counts(layer, cell_size)
-            return concentration_summary(cells["count"].to_numpy())
-        if column is None or column not in layer.columns:
+            cells, summary = grid_counts(layer, cell_size, src.crs, clip=src.clip)
+            return {"cell_size": summary["cell_size"], **concentration_summary(cells["count"])}
+        col = column or ("count" if src.ws is not None else None)
+        if col is None or col not in layer.columns:
             raise ConfigError(
-                f"column {column!r} not found", hint="give the counts column with --column"
+                f"column {col!r} not found", hint="give the counts column with --column"
             )
-        return concentration_summary(layer[column].to_numpy(dtype=float))
+        return concentration_summary(layer[col].to_numpy(dtype=float))
 
     run_command(as_json, work, _render_summary("Concentration"))
 
 
 def nearrepeat(
-    path: Path = FileArg,
-    date: str = typer.Option(..., "--date", help="Date column."),
+    path: Path | None = FileArg,
+    date: str = typer.Option("occurred_on", "--date", help="Date column."),
     distance_bands: str = typer.Option("0,1,100,200,300", "--distance-bands"),
     time_bands: str = typer.Option("0,7,14,21", "--time-bands", help="Days."),
     metric: str = typer.Option("manhattan", "--metric", help="manhattan or euclidean."),
@@ -213,14 +409,25 @@ def nearrepeat(
     lon: str = LonOpt,
     lat: str = LatOpt,
     crs: str | None = CrsOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Near Repeat Calculator table (Knox ratios with Monte Carlo p-values)."""
+    from barrio.errors import InputError
     from barrio.spatial.nearrepeat import near_repeat
     from barrio.spatial.service import _xy, days_since_start, projected
 
     def work() -> dict[str, Any]:
-        pts = projected(_read(path, lon, lat), crs)
+        src = _source(
+            path, workspace, lon=lon, lat=lat, crs=crs, iccs=iccs,
+            date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        if date not in src.layer.columns:
+            raise InputError(f"date column {date!r} not found", hint="name it with --date")
+        pts = projected(src.layer, src.crs)
         table = near_repeat(
             _xy(pts),
             days_since_start(pts[date]),
@@ -253,8 +460,8 @@ def nearrepeat(
 
 
 def emerging(
-    path: Path = FileArg,
-    date: str = typer.Option(..., "--date", help="Date column."),
+    path: Path | None = FileArg,
+    date: str = typer.Option("occurred_on", "--date", help="Date column."),
     cell_size: float | None = CellOpt,
     time_window: int = typer.Option(0, "--time-window", help="Previous months as neighbours."),
     alpha: float = typer.Option(0.05, "--alpha"),
@@ -262,60 +469,88 @@ def emerging(
     lon: str = LonOpt,
     lat: str = LatOpt,
     crs: str | None = CrsOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Emerging hot spot analysis on a monthly space-time cube."""
     from barrio.spatial.service import emerging_hotspots
 
     def work() -> dict[str, Any]:
-        cells, summary = emerging_hotspots(
-            _read(path, lon, lat), date, cell_size, time_window, alpha, crs
-        )
-        return _finish(cells, summary, output)
+        src = _source(
+            path, workspace, lon=lon, lat=lat, crs=crs, iccs=iccs,
+            date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        cells, summary = emerging_hotspots(src.layer, date, cell_size, time_window, alpha, src.crs)
+        return _finish(cells, summary, src.output(output, "emerging.gpkg"))
 
     run_command(as_json, work, _render_summary("Emerging hot spots"))
 
 
 def select(
-    path: Path = typer.Argument(..., help="One row per neighbourhood with the indicator columns."),
-    n: int = typer.Option(22, "--n", help="How many neighbourhoods to select."),
-    pillar: list[str] = typer.Option(
-        ..., "--pillar", help="name=column[:weight],... e.g. crime=robbery_rate,theft_rate:0.5"
+    path: Path | None = typer.Argument(
+        None, help="One row per neighbourhood with the indicator columns (default: workspace)."
+    ),
+    n: int | None = typer.Option(None, "--n", help="How many neighbourhoods to select (22)."),
+    pillar: list[str] | None = typer.Option(
+        None, "--pillar", help="name=column[:weight],... e.g. crime=robbery_rate,theft_rate:0.5"
     ),
     id_column: str = typer.Option("area_id", "--id"),
     name_column: str = typer.Option("name", "--name"),
     district: str | None = typer.Option(None, "--district", help="District column."),
-    min_per_district: int = typer.Option(0, "--min-per-district"),
-    combine: str = typer.Option("geometric", "--combine", help="geometric or arithmetic."),
-    normalisation: str = typer.Option(
-        "percentile", "--normalisation", help="percentile or minmax."
-    ),
+    min_per_district: int | None = typer.Option(None, "--min-per-district"),
+    combine: str | None = typer.Option(None, "--combine", help="geometric or arithmetic."),
+    normalisation: str | None = typer.Option(None, "--normalisation", help="percentile or minmax."),
     draws: int = typer.Option(200, "--draws", help="Weight perturbation draws (stability)."),
     output: Path | None = OutputOpt,
+    workspace: Path | None = WorkspaceOption,
+    iccs: str | None = IccsOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
+    level: str | None = LevelOpt,
+    cell_size: float | None = CellOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Rank neighbourhoods and propose the audit's priority set."""
     from barrio.spatial.priority import priority_index
 
     def work() -> dict[str, Any]:
-        layer = _read(path, "lon", "lat") if path.suffix != ".csv" else _read_table(path)
+        settings: dict[str, Any] = {}
+        excluded: list[dict[str, Any]] = []
+        out_path = output
+        if path is not None:
+            if not pillar:
+                raise ConfigError("--pillar is required with a FILE", hint="--pillar crime=rate")
+            layer = _read(path, "lon", "lat") if path.suffix != ".csv" else _read_table(path)
+            pillars, dist = parse_pillars(pillar), district
+        else:
+            layer, pillars, settings, excluded, out_path = _workspace_selection(
+                workspace, iccs, date_from, date_to, level, cell_size, output
+            )
+            if pillar:
+                pillars = parse_pillars(pillar)
+            dist = district or ("parent_id" if settings.get("min_per_district") else None)
         result = priority_index(
             layer,
-            parse_pillars(pillar),
-            n_select=n,
+            pillars,
+            n_select=n or int(settings.get("n", 22)),
             id_column=id_column,
             name_column=name_column,
-            district_column=district,
-            min_per_district=min_per_district,
-            combine=combine,
-            normalisation=normalisation,
+            pillar_weights=settings.get("pillar_weights"),
+            district_column=dist,
+            min_per_district=_pick(min_per_district, settings, "min_per_district", 0),
+            combine=_pick(combine, settings, "combine", "geometric"),
+            normalisation=_pick(normalisation, settings, "normalisation", "percentile"),
             draws=draws,
         )
         data: dict[str, Any] = {"selected": result.selected, "parameters": result.parameters}
-        if output is not None:
+        data["excluded"] = excluded
+        if out_path is not None:
             from barrio.spatial.service import write_layer
 
-            data["output"] = str(write_layer(result.table, output))
+            data["output"] = str(write_layer(result.table, out_path))
         cols = [id_column, "rank", "index", "selected", "stability", "explanation"]
         data["rows"] = result.table[cols].to_dict(orient="records")
         return data
@@ -334,8 +569,44 @@ def select(
                     row["explanation"],
                 )
         console.print(table)
+        if result.get("excluded"):
+            console.print(_("{n} areas could not be scored", n=len(result["excluded"])))
+        if result.get("output"):
+            console.print(_("Written to {path}", path=result["output"]))
 
     run_command(as_json, work, render)
+
+
+def _pick(value: Any, settings: dict[str, Any], key: str, default: Any) -> Any:
+    return value if value is not None else settings.get(key, default)
+
+
+def _workspace_selection(
+    workspace: Path | None,
+    iccs: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    level: str | None,
+    cell_size: float | None,
+    output: Path | None,
+) -> tuple[Any, dict[str, dict[str, float]], dict[str, Any], list[dict[str, Any]], Path]:
+    from barrio.spatial.selection import select_settings, workspace_selection_input
+    from barrio.spatial.workspace import default_output
+    from barrio.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    settings = select_settings(ws)
+    chosen_level = level or settings.get("level") or ws.config.levels[-1]
+    data = workspace_selection_input(
+        ws,
+        level=chosen_level,
+        iccs=iccs or settings.get("iccs"),
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+        cell_size=cell_size,
+    )
+    excluded = [{str(k): v for k, v in row.items()} for row in data.excluded.to_dict("records")]
+    return data.areas, data.pillars, settings, excluded, default_output(ws, "priority.gpkg", output)
 
 
 def _read_table(path: Path) -> Any:

@@ -152,16 +152,25 @@ def estimate_command(
 def _render_indicators(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    published = result.get("published", {})
     table = Table(title=result["survey"])
-    for col in ("Indicator", "Domain", "Estimate", "SE", "CV %", "n", "Quality"):
-        table.add_column(_(col))
+    table.add_column(_("Indicator"), overflow="fold")
+    table.add_column(_("Domain"), overflow="fold")
+    for col in ("Estimate", "SE", "CV %", "n", "Quality", "Published"):
+        table.add_column(_(col), no_wrap=True, overflow="ellipsis")
     for e in result["estimates"]:
         dom = ", ".join(f"{k}={v}" for k, v in e["domain"].items()) or _("national")
         row = (_fmt(e["estimate"], 6), _fmt(e["se"], 4), _fmt(e["cv"], 3), str(e["n"]))
-        table.add_row(e["statistic"], dom, *row, _(e["quality"]))
+        ref = published.get(e["statistic"], {}).get("value") if not e["domain"] else None
+        table.add_row(e["statistic"], dom, *row, _(e["quality"]), "" if ref is None else str(ref))
     console.print(table)
+    by_reason: dict[str, list[str]] = {}
     for u in result["unavailable"]:
-        console.print(_("Not computed: {indicator} ({reason})", **u))
+        by_reason.setdefault(u["reason"], []).append(u["indicator"])
+    for reason, names in by_reason.items():
+        names = list(dict.fromkeys(names))
+        console.print(_("Not computed ({reason}): {indicators}", reason=reason,
+                        indicators=", ".join(names)))  # fmt: skip
 
 
 def indicators_command(
@@ -171,7 +180,10 @@ def indicators_command(
     only: str | None = typer.Option(None, "--only", help="Only these indicators."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Victimization indicators (prevalence, incidence, dark figure, reporting, trust...)."""
+    """Victimization indicators: prevalence, incidence, dark figure, SDG 16.3.1, trust, perception.
+
+    Indicators whose table or items are missing are listed as not computed, with the reason.
+    """
 
     def work() -> dict[str, Any]:
         from barrio.survey.indicators import compute_indicators
@@ -181,6 +193,7 @@ def indicators_command(
             "survey": result.survey,
             "estimates": [e.to_dict() for e in result.estimates],
             "unavailable": result.unavailable,
+            "published": result.published,
         }
 
     run_command(as_json, work, _render_indicators)

@@ -134,6 +134,29 @@ def cells_in_area(grid: SquareGrid, area: Any) -> np.ndarray:
     return np.asarray(shapely.intersects(geom, cells))
 
 
+def utm_epsg(lon: np.ndarray, lat: np.ndarray) -> int:
+    """EPSG code of the WGS 84 UTM zone of the points' centroid (sfhotspot ``st_transform_auto``).
+
+    The centroid is the mean of the distinct points (sf's ``st_centroid(st_union(x))``); the zone
+    is ``floor((lon + 180) / 6) + 1`` (326xx north, 327xx south), with UPS at the poles and the
+    Norway/Svalbard exceptions. Memphis (centroid -89.93°) falls in zone 16: EPSG:32616.
+
+    >>> utm_epsg(np.array([-99.13]), np.array([19.43]))
+    32614
+    """
+    pts = np.unique(np.column_stack([lon, lat]).astype(np.float64), axis=0)
+    x, y = pts.mean(axis=0)
+    if y >= 84:
+        return 32661
+    if y <= -80:
+        return 32761
+    if y > 72 and 0 <= x < 42:
+        return 32631 + 2 * int(min((x + 3) // 12, 3))
+    if 3 <= x <= 12 and 56 <= y < 64:
+        return 32632
+    return 32600 + int(np.floor((x + 180) / 6)) + 1 + (100 if y < 0 else 0)
+
+
 def h3_counts(lon: np.ndarray, lat: np.ndarray, resolution: int = 8) -> pd.DataFrame:
     """Points per H3 hexagon (Uber H3; Brodsky 2018) at ``resolution`` (0-15).
 

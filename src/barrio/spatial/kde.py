@@ -144,7 +144,7 @@ def dual_kde(
 
 def _kernel(u: np.ndarray, kernel: str) -> np.ndarray:
     if kernel == "quartic":
-        return np.where(u < 1, (1 - u**2) ** 2, 0.0)
+        return np.where(u <= 1, (1 - u**2) ** 2, 0.0)
     return np.where(u < _GAUSS_CUT, np.exp(-0.5 * u**2), 0.0)
 
 
@@ -158,12 +158,40 @@ def _expected_pairs(n: int, grid: SquareGrid, h: float, kernel: str) -> float:
     return n * cells_in_disc
 
 
+def kde_at(
+    xy: np.ndarray,
+    targets: np.ndarray,
+    h: float,
+    *,
+    kernel: str = "quartic",
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Raw kernel sums at arbitrary target points (e.g. centroids of clipped or reprojected cells).
+
+    The exact engine of :func:`kde` without the square-grid assumption, as SpatialKDE's
+    ``kde()`` evaluates sfhotspot's grids at ``st_centroid`` of every cell polygon.
+
+    >>> kde_at(np.array([[0.0, 0.0]]), np.array([[0.0, 0.0], [1.0, 0.0]]), 2.0).tolist()
+    [1.0, 0.5625]
+    """
+    xy = _check_xy(xy)
+    targets = _check_xy(targets)
+    _check_choice(kernel, KERNELS, "kernel")
+    w = np.ones(len(xy)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return _exact_at(xy, w, targets, float(h), kernel)
+
+
 def _exact(xy: np.ndarray, w: np.ndarray, grid: SquareGrid, h: float, kernel: str) -> np.ndarray:
-    centres = grid.centres()
-    out = np.zeros(grid.n_cells)
+    return _exact_at(xy, w, grid.centres(), h, kernel)
+
+
+def _exact_at(
+    xy: np.ndarray, w: np.ndarray, centres: np.ndarray, h: float, kernel: str
+) -> np.ndarray:
+    out = np.zeros(len(centres))
     tree_pts = cKDTree(xy)
     step = 20_000
-    for a in range(0, grid.n_cells, step):
+    for a in range(0, len(centres), step):
         tree_c = cKDTree(centres[a : a + step])
         pairs = tree_c.sparse_distance_matrix(tree_pts, _support(h, kernel), output_type="ndarray")
         k = _kernel(pairs["v"] / h, kernel) * w[pairs["j"]]

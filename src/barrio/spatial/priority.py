@@ -123,23 +123,27 @@ def priority_index(
     district_column, min_per_district
         Guarantee at least ``min_per_district`` selected neighbourhoods in every district.
     draws, perturbation, seed
-        Monte Carlo stability: each draw multiplies every pillar weight by an independent
-        uniform factor in ``[1 - perturbation, 1 + perturbation]``.
+        Monte Carlo stability: each draw multiplies every pillar weight and every indicator
+        weight by an independent uniform factor in ``[1 - perturbation, 1 + perturbation]``.
     """
     _check_inputs(frame, pillars, id_column, n_select, combine, district_column)
     weights = _pillar_weights(pillars, pillar_weights)
     table = frame.reset_index(drop=True).copy()
-    scores = {}
-    for pillar, cols in pillars.items():
-        parts, total = np.zeros(len(table)), 0.0
-        for col, wt in cols.items():
-            norm = normalise(np.sign(wt) * table[col].to_numpy(dtype=np.float64), normalisation)
-            table[f"n:{col}"] = norm
-            parts += abs(wt) * norm
-            total += abs(wt)
-        scores[pillar] = parts / total
-        table[f"pillar:{pillar}"] = scores[pillar]
-    pillar_matrix = np.column_stack([scores[p] for p in pillars])
+    names = [col for cols in pillars.values() for col in cols]
+    norm = np.column_stack(
+        [
+            normalise(np.sign(wt) * table[col].to_numpy(dtype=np.float64), normalisation)
+            for cols in pillars.values()
+            for col, wt in cols.items()
+        ]
+    )
+    membership = _membership(pillars)
+    indicator_w = np.array([abs(wt) for cols in pillars.values() for wt in cols.values()])
+    pillar_matrix = _pillar_scores(norm, membership, indicator_w)
+    for j, col in enumerate(names):
+        table[f"n:{col}"] = norm[:, j]
+    for p, name in enumerate(pillars):
+        table[f"pillar:{name}"] = pillar_matrix[:, p]
     w = np.array([weights[p] for p in pillars])
     table["index"] = _combine(pillar_matrix, w, combine)
     table["rank"] = table["index"].rank(ascending=False, method="first").astype(int)
@@ -147,7 +151,15 @@ def priority_index(
     chosen, reason = _select(table["index"].to_numpy(), n_select, districts, min_per_district)
     table["selected"], table["reason"] = chosen, reason
     table["stability"] = _stability(
-        pillar_matrix, w, combine, n_select, districts, min_per_district, draws, perturbation, seed
+        (norm, membership, indicator_w),
+        w,
+        combine,
+        n_select,
+        districts,
+        min_per_district,
+        draws,
+        perturbation,
+        seed,
     )
     table["explanation"] = _explain(table, list(pillars), name_column)
     table = table.sort_values("rank").reset_index(drop=True)
@@ -201,8 +213,20 @@ def _select(
     return chosen, reason.astype(str)
 
 
+def _membership(pillars: dict[str, dict[str, float]]) -> np.ndarray:
+    """(indicators x pillars) 0/1 matrix: which pillar each indicator belongs to."""
+    sizes = [len(cols) for cols in pillars.values()]
+    return np.repeat(np.eye(len(sizes)), sizes, axis=0)
+
+
+def _pillar_scores(norm: np.ndarray, membership: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted mean of each pillar's normalised indicators (areas x pillars)."""
+    weighted = membership * w[:, None]
+    return (norm @ weighted) / weighted.sum(axis=0)
+
+
 def _stability(
-    matrix: np.ndarray,
+    indicators: tuple[np.ndarray, np.ndarray, np.ndarray],
     w: np.ndarray,
     combine: str,
     n: int,
@@ -212,28 +236,42 @@ def _stability(
     perturbation: float,
     seed: int,
 ) -> np.ndarray:
+    """Share of Monte Carlo draws in which each area is selected when every pillar weight and
+    every indicator weight is multiplied by an independent U(1 - p, 1 + p) factor."""
+    norm, membership, indicator_w = indicators
     if draws <= 0:
-        return np.full(matrix.shape[0], np.nan)
+        return np.full(norm.shape[0], np.nan)
     rng = np.random.default_rng(seed)
-    hits = np.zeros(matrix.shape[0])
+    hits = np.zeros(norm.shape[0])
+    lo, hi = 1 - perturbation, 1 + perturbation
     for _ in range(draws):
-        wp = w * rng.uniform(1 - perturbation, 1 + perturbation, size=w.size)
+        wi = indicator_w * rng.uniform(lo, hi, size=indicator_w.size)
+        wp = w * rng.uniform(lo, hi, size=w.size)
+        matrix = _pillar_scores(norm, membership, wi)
         hits += _select(_combine(matrix, wp, combine), n, districts, minimum)[0]
     return hits / draws
 
 
 def _explain(table: pd.DataFrame, pillars: list[str], name_column: str | None) -> list[str]:
+    """One sentence per area: rank, index, pillar scores, strongest indicator, status."""
+    norm_cols = [c for c in table.columns if str(c).startswith("n:")]
+    top = np.asarray(norm_cols, dtype=object)[table[norm_cols].to_numpy().argmax(axis=1)]
+    top_value = table[norm_cols].to_numpy().max(axis=1)
+    names = (
+        table[name_column].astype(str) + ": "
+        if name_column and name_column in table
+        else pd.Series("", index=table.index)
+    )
     out = []
-    for _, row in table.iterrows():
-        parts = ", ".join(f"{p} {row[f'pillar:{p}']:.2f}" for p in pillars)
-        name = f"{row[name_column]}: " if name_column and name_column in table else ""
-        status = row["reason"]
-        stab = (
-            ""
-            if np.isnan(row["stability"])
-            else f"; selected in {row['stability']:.0%} of weight draws"
+    for i in range(len(table)):
+        values = table.iloc[i]
+        parts = ", ".join(f"{p} {values[f'pillar:{p}']:.2f}" for p in pillars)
+        stab = values["stability"]
+        stab_text = "" if np.isnan(stab) else f"; selected in {stab:.0%} of weight draws"
+        out.append(
+            f"{names.iloc[i]}rank {values['rank']}, index {values['index']:.3f} ({parts}); "
+            f"strongest: {str(top[i])[2:]} {top_value[i]:.2f}; {values['reason']}{stab_text}"
         )
-        out.append(f"{name}rank {row['rank']}, index {row['index']:.3f} ({parts}); {status}{stab}")
     return out
 
 

@@ -113,10 +113,14 @@ def _xy(gdf: Any) -> np.ndarray:
 
 
 def grid_counts(
-    points: Any, cell_size: float | None = None, crs: str | None = None
+    points: Any, cell_size: float | None = None, crs: str | None = None, *, clip: Any = None
 ) -> tuple[Any, dict]:
-    """Counts of points on a square grid (sfhotspot cell size by default)."""
-    from barrio.spatial.grid import square_grid
+    """Counts of points on a square grid (sfhotspot cell size by default).
+
+    ``clip`` (polygons, or a shapely geometry in EPSG:4326) keeps only the cells that touch the
+    study area and reports the points outside it (``points_outside_area``).
+    """
+    from barrio.spatial.grid import cells_in_area, square_grid
 
     pts = projected(points, crs)
     xy = _xy(pts)
@@ -131,6 +135,56 @@ def grid_counts(
         "points_outside_grid": outside,
         "crs": str(pts.crs),
     }
+    if clip is not None:
+        area = study_area(clip, pts.crs)
+        keep = cells_in_area(grid, area)
+        cells = cells[keep].reset_index(drop=True)
+        summary.update(_outside_area(area, xy), cells_in_area=len(cells))
+        # reconciliation: points = in kept cells + in clipped-away cells + outside the grid
+        summary["points_in_clipped_cells"] = int(counts[~keep].sum())
+    return cells, summary
+
+
+def study_area(clip: Any, crs: Any) -> Any:
+    """The union of ``clip`` (a GeoDataFrame or a shapely geometry in EPSG:4326) in ``crs``."""
+    import geopandas as gpd
+    import shapely
+
+    if not hasattr(clip, "geometry"):
+        clip = gpd.GeoSeries([clip], crs="EPSG:4326")
+    geoms = clip.to_crs(crs).geometry.to_numpy()
+    return shapely.union_all(shapely.make_valid(geoms))
+
+
+def _outside_area(area: Any, xy: np.ndarray) -> dict[str, Any]:
+    import shapely
+
+    shapely.prepare(area)
+    outside = ~shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+    return {
+        "points_outside_area": int(outside.sum()),
+        "outside_area_index": np.flatnonzero(outside)[:100].tolist(),
+    }
+
+
+def h3_grid(points: Any, resolution: int, *, clip: Any = None) -> tuple[Any, dict]:
+    """Counts of points per H3 hexagon (cells in EPSG:4326), optionally clipped to an area."""
+    import shapely
+
+    from barrio.spatial.grid import h3_counts, h3_polygons
+
+    pts = points.to_crs("EPSG:4326")
+    lonlat = _xy(pts)
+    counts = h3_counts(lonlat[:, 0], lonlat[:, 1], resolution)
+    cells = h3_polygons(counts["h3"])
+    cells["count"] = counts["count"].to_numpy()
+    summary: dict[str, Any] = {"cells": len(cells), "h3_resolution": resolution}
+    summary["points"] = len(lonlat)
+    if clip is not None:
+        area = study_area(clip, "EPSG:4326")
+        shapely.prepare(area)
+        cells = cells[shapely.intersects(area, cells.geometry.to_numpy())].reset_index(drop=True)
+        summary.update(_outside_area(area, lonlat), cells_in_area=len(cells))
     return cells, summary
 
 

@@ -1,17 +1,24 @@
 """Victimization indicators from survey microdata, driven by a mapping file (ENVIPE 2021 ships).
 
-Every indicator is a ratio of weighted totals ``scale * sum w a / sum w b`` over one table of the
-survey (persons weighted by ``FAC_ELE``, crimes by ``FAC_DEL`` in ENVIPE), estimated with the full
-stratified cluster design for the nation and each domain (state, sex, age group):
+Every indicator is a ratio of weighted totals ``scale * sum w a / sum w b`` estimated with the
+full stratified cluster design, for the nation and each domain (state, sex, age group):
 
 * prevalence rate = victims / population 18+ x 100,000; incidence rate = crimes / population
   18+ x 100,000; concentration = crimes / victims;
 * dark figure (cifra negra) = share of crimes not reported or without an investigation file;
-  reporting rate (SDG 16.3.1) = share reported to the prosecutor;
+  reporting rate; SDG 16.3.1 = share of victims of violence who reported to competent
+  authorities (robbery, physical assault, sexual assault, and all violent crimes together);
 * trust in an authority ("mucha" or "alguna" confianza); perception of insecurity.
 
-Definitions: INEGI, ENVIPE methodology; UNODC-UNECE Manual on Victimization Surveys (2010).
-Indicators whose table is not available are returned as ``unavailable`` with the reason.
+The numerator and the denominator may come from two tables of the same sample (ENVIPE's
+incidence: crimes weighted by ``FAC_DEL`` over persons weighted by ``FAC_ELE``). The tables are
+then stacked into one design (same strata and PSUs): each row's score enters its PSU total, which
+is the Taylor linearisation of a ratio of two totals estimated from one sample (Wolter 2007,
+sec. 6.5). A ``universe`` restricts the rows counted as a domain does, never by subsetting.
+
+Definitions: INEGI, ENVIPE methodology; UNODC-UNECE Manual on Victimization Surveys (2010); UN SDG
+metadata for indicator 16.3.1 (custodian UNODC). Indicators whose table or items are not
+available are returned under ``unavailable`` with the reason, never dropped silently.
 """
 
 from __future__ import annotations
@@ -28,17 +35,22 @@ import pandas as pd
 from barrio.errors import ConfigError, InputError
 from barrio.survey.design import SurveyDesign, svydesign
 from barrio.survey.estimators import assemble, domains, mean_linear
+from barrio.survey.expressions import columns_of, derive, evaluate
 from barrio.survey.io import read_microdata
 from barrio.survey.quality import Estimate
+
+TABLE = "_table"
+WEIGHT = "_weight"
 
 
 @dataclass(frozen=True)
 class IndicatorSet:
-    """Indicator estimates plus the indicators that could not be computed."""
+    """Indicator estimates, the indicators that could not be computed, and published values."""
 
     survey: str
     estimates: list[Estimate]
-    unavailable: list[dict[str, str]] = field(default_factory=list)
+    unavailable: list[dict[str, Any]] = field(default_factory=list)
+    published: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator and domain."""
@@ -77,99 +89,134 @@ def load_mapping(name_or_path: str) -> dict[str, Any]:
     mapping = yaml.safe_load(text)
     if not isinstance(mapping, dict) or "indicators" not in mapping or "tables" not in mapping:
         raise ConfigError(f"mapping {name_or_path!r} needs 'tables' and 'indicators' sections")
+    for name, spec in mapping["indicators"].items():
+        for t in tables_of(spec):
+            if t not in mapping["tables"]:
+                raise ConfigError(
+                    f"indicator {name!r} uses table {t!r}, not described under 'tables'",
+                    hint="use one of: " + ", ".join(mapping["tables"]),
+                )
     return mapping
 
 
-def _blank_to_na(values: pd.Series) -> pd.Series:
-    return values.where(values.astype(str).str.strip() != "", None)
+def tables_of(spec: dict[str, Any]) -> tuple[str, str]:
+    """Tables of the numerator and of the denominator of an indicator."""
+    return spec["table"], spec.get("denominator_table", spec["table"])
 
 
-def derive(frame: pd.DataFrame, rules: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """Add derived columns: substrings (``start``/``stop``), recodes (``map``), age bands."""
-    out = frame.copy()
-    for name, rule in rules.items():
-        col = rule["column"]
-        if col not in out.columns:
-            continue
-        src = _blank_to_na(out[col])
-        if "start" in rule:
-            out[name] = src.astype(object).str.slice(rule["start"], rule["stop"])
-        elif "map" in rule:
-            out[name] = src.astype(object).map({str(k): v for k, v in rule["map"].items()})
-        elif "breaks" in rule:
-            age = pd.to_numeric(src, errors="coerce")
-            out[name] = pd.cut(age, rule["breaks"], right=False, labels=rule["labels"]).astype(
-                object
-            )
-        else:
-            raise ConfigError(f"derived column {name!r}: give start/stop, map or breaks")
-    return out
-
-
-def expression(frame: pd.DataFrame, spec: dict[str, Any] | None) -> np.ndarray:
-    """Evaluate a numerator/denominator spec to floats (NaN where undefined)."""
-    if spec is None:
-        return np.ones(len(frame))
-    (kind, arg), *rest = spec.items()
-    if rest:
-        raise ConfigError(f"an expression has one key, got {list(spec)}")
-    if kind == "sum":
-        parts = [pd.to_numeric(_blank_to_na(frame[c]), errors="coerce").fillna(0) for c in arg]
-        return np.sum([p.to_numpy(dtype=float) for p in parts], axis=0)
-    if kind in ("any_equal", "none_equal"):
-        values = {str(v) for v in arg["values"]}
-        hit = np.zeros(len(frame), dtype=bool)
-        for c in arg["columns"]:
-            hit |= frame[c].astype(str).isin(values).to_numpy()
-        out = hit if kind == "any_equal" else ~hit
-        return out.astype(float)
-    raise ConfigError(f"unknown expression {kind!r}", hint="use sum, any_equal or none_equal")
-
-
-def _columns(mapping: dict[str, Any], table: str) -> list[str]:
-    spec = mapping["tables"][table]
-    cols = [spec[k] for k in ("weights", "strata", "psu") if spec.get(k)]
-    cols += [r["column"] for r in mapping.get("derive", {}).values()]
-    for ind in mapping["indicators"].values():
-        if ind["table"] == table:
-            for part in (ind.get("numerator"), ind.get("denominator")):
-                for arg in (part or {}).values():
-                    cols += list(arg) if isinstance(arg, list) else list(arg["columns"])
+def items_of(spec: dict[str, Any], table: str) -> list[str]:
+    """Questionnaire items an indicator reads from ``table``."""
+    num_table, den_table = tables_of(spec)
+    cols = []
+    if table == num_table:
+        cols += columns_of(spec.get("numerator")) + columns_of(spec.get("universe"))
+    if table == den_table:
+        cols += columns_of(spec.get("denominator"))
+        if num_table == den_table:
+            cols += columns_of(spec.get("universe"))
     return list(dict.fromkeys(cols))
 
 
-def table_design(mapping: dict[str, Any], table: str, directory: Path) -> SurveyDesign:
-    """Read one table (only the columns needed) and describe its design."""
+def _design_columns(mapping: dict[str, Any], table: str) -> list[str]:
+    spec = mapping["tables"][table]
+    return [spec[k] for k in ("weights", "strata", "psu") if spec.get(k)]
+
+
+def read_table(mapping: dict[str, Any], table: str, directory: Path) -> pd.DataFrame:
+    """One table with only the columns the mapping uses, plus the derived columns."""
     spec = mapping["tables"][table]
     path = directory / spec["file"]
     if not path.exists():
         raise InputError(f"table {table!r} ({spec['file']}) is not in {directory}")
-    frame = read_microdata(path)
-    frame = frame[[c for c in _columns(mapping, table) if c in frame.columns]]
-    frame = derive(frame, mapping.get("derive", {}))
-    return svydesign(
-        frame,
-        weights=spec.get("weights"),
-        strata=spec.get("strata"),
-        psu=spec.get("psu"),
-        lonely=mapping.get("lonely", "adjust"),
-    )
+    cols = _design_columns(mapping, table)
+    cols += [r["column"] for r in mapping.get("derive", {}).values()]
+    for ind in mapping["indicators"].values():
+        cols += items_of(ind, table)
+    present = _column_names(path)
+    frame = read_microdata(path, None if present is None else [c for c in cols if c in present])
+    frame = frame[[c for c in dict.fromkeys(cols) if c in frame.columns]]
+    return derive(frame, mapping.get("derive", {}))
+
+
+def _column_names(path: Path) -> set[str] | None:
+    """Column names of a Parquet file without reading it (``None`` for other formats)."""
+    if path.suffix.lower() != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return set(pq.read_schema(path).names)
+
+
+def _design(mapping: dict[str, Any], frames: dict[str, pd.DataFrame], tables: tuple[str, ...]):
+    """The design of one table, or of several tables of the same sample stacked together."""
+    lonely = mapping.get("lonely", "adjust")
+    if len(tables) == 1:
+        spec = mapping["tables"][tables[0]]
+        return svydesign(
+            frames[tables[0]],
+            weights=spec.get("weights"),
+            strata=spec.get("strata"),
+            psu=spec.get("psu"),
+            lonely=lonely,
+        )
+    parts = []
+    for t in tables:
+        spec = mapping["tables"][t]
+        part = frames[t].assign(**{TABLE: t, WEIGHT: frames[t][spec["weights"]].astype(float)})
+        parts.append(part.rename(columns={spec["strata"]: "_strata", spec["psu"]: "_psu"}))
+    stacked = pd.concat(parts, ignore_index=True)
+    return svydesign(stacked, weights=WEIGHT, strata="_strata", psu="_psu", lonely=lonely)
+
+
+def table_design(mapping: dict[str, Any], table: str, directory: Path) -> SurveyDesign:
+    """Read one table (only the columns needed) and describe its design."""
+    return _design(mapping, {table: read_table(mapping, table, directory)}, (table,))
+
+
+def indicator_terms(design: SurveyDesign, spec: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of each row (zero outside the universe or the other table)."""
+    data = design.data
+    num_table, den_table = tables_of(spec)
+    universe = evaluate(data, spec.get("universe"))
+    num = evaluate(data, spec.get("numerator")) * universe
+    den = evaluate(data, spec.get("denominator"))
+    if num_table == den_table:
+        return num, den * universe
+    num = np.where(data[TABLE] == num_table, num, 0.0)
+    return num, np.where(data[TABLE] == den_table, den, 0.0)
 
 
 def indicator_estimates(
-    design: SurveyDesign, name: str, spec: dict[str, Any], by: list[str] | None
+    design: SurveyDesign,
+    name: str,
+    spec: dict[str, Any],
+    by: list[str] | None,
+    terms: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Estimate]:
     """One indicator for the nation (``by=None``) or each domain of ``by``."""
-    num = expression(design.data, spec.get("numerator"))
-    den = expression(design.data, spec.get("denominator"))
+    num, den = indicator_terms(design, spec) if terms is None else terms
     dom = domains(design, by)
     lin = mean_linear(num, dom, den)
-    out = assemble(design, lin, statistic=name, variable=name, dom=dom, ci="wald")
+    ci = spec.get("interval", "wald")
+    out = assemble(design, lin, statistic=name, variable=name, dom=dom, ci=ci)
     s = float(spec.get("scale", 1))
     return [
         replace(e, estimate=e.estimate * s, se=e.se * s, ci_low=e.ci_low * s, ci_high=e.ci_high * s)
         for e in out
     ]
+
+
+def _missing_items(spec: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[str]:
+    return [
+        c for t in dict.fromkeys(tables_of(spec)) for c in items_of(spec, t) if c not in frames[t]
+    ]
+
+
+def _unavailable(mapping: dict[str, Any], name: str, table: str, reason: str) -> dict[str, Any]:
+    spec = mapping["indicators"][name]
+    items = [c for t in dict.fromkeys(tables_of(spec)) for c in items_of(spec, t)]
+    file = mapping["tables"][table]["file"]
+    return {"indicator": name, "table": table, "file": file, "items": items, "reason": reason}
 
 
 def compute_indicators(
@@ -194,22 +241,46 @@ def compute_indicators(
     """
     mapping = load_mapping(survey)
     folder = Path(directory)
-    wanted = mapping["indicators"] if not only else {k: mapping["indicators"][k] for k in only}
+    unknown = sorted(set(only or ()) - set(mapping["indicators"]))
+    if unknown:
+        raise ConfigError(
+            f"unknown indicator(s) {', '.join(unknown)} in mapping {mapping['survey']!r}",
+            hint="use one of: " + ", ".join(mapping["indicators"]),
+        )
+    wanted = {k: v for k, v in mapping["indicators"].items() if not only or k in only}
     groups = list(mapping.get("disaggregations", [])) if by is None else by
-    designs: dict[str, SurveyDesign] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    missing_tables: dict[str, str] = {}
+    designs: dict[tuple[str, ...], SurveyDesign] = {}
     estimates: list[Estimate] = []
-    missing: list[dict[str, str]] = []
+    unavailable: list[dict[str, Any]] = []
     for name, spec in wanted.items():
-        table = spec["table"]
-        if table not in designs:
-            try:
-                designs[table] = table_design(mapping, table, folder)
-            except InputError as error:
-                missing.append({"indicator": name, "reason": error.message})
-                continue
-        design = designs[table]
-        estimates += indicator_estimates(design, name, spec, None)
+        tables = tuple(dict.fromkeys(tables_of(spec)))
+        for t in tables:
+            if t not in frames and t not in missing_tables:
+                try:
+                    frames[t] = read_table(mapping, t, folder)
+                except InputError as error:
+                    missing_tables[t] = error.message
+        absent = [t for t in tables if t in missing_tables]
+        if absent:
+            unavailable.append(_unavailable(mapping, name, absent[0], missing_tables[absent[0]]))
+            continue
+        lacking = _missing_items(spec, frames)
+        if lacking:
+            reason = f"items {', '.join(lacking)} are not in the table"
+            unavailable.append(_unavailable(mapping, name, tables[0], reason))
+            continue
+        if tables not in designs:
+            designs[tables] = _design(mapping, frames, tables)
+        design = designs[tables]
+        terms = indicator_terms(design, spec)
+        estimates += indicator_estimates(design, name, spec, None, terms)
         for g in groups:
-            if g in design.data.columns:
-                estimates += indicator_estimates(design, name, spec, [g])
-    return IndicatorSet(mapping["survey"], estimates, missing)
+            if g not in design.data.columns:
+                reason = f"disaggregation {g!r} is not a column or derived column of the table"
+                unavailable.append({**_unavailable(mapping, name, tables[0], reason), "by": g})
+                continue
+            estimates += indicator_estimates(design, name, spec, [g], terms)
+    published = {k: dict(v["published"]) for k, v in wanted.items() if "published" in v}
+    return IndicatorSet(mapping["survey"], estimates, unavailable, published)
