@@ -49,6 +49,7 @@ def run_demo(directory: Path, *, size: str = "full", seed: int = 2020) -> dict[s
     )
     topline = topline_indicators(ws)
     _write_csv(topline, ws.out / "topline_indicators.csv")
+    indicators = _indicators(ws)
     return {
         "ingest": runs,
         "quality": report,
@@ -59,8 +60,24 @@ def run_demo(directory: Path, *, size: str = "full", seed: int = 2020) -> dict[s
             "rejected rows": str(ws.rejects),
             "quality report": str(ws.out / "quality.json"),
             "indicator table": str(ws.out / "topline_indicators.csv"),
+            "indicators (all levels, by sex and age)": indicators["table"],
+            "open SDG data": indicators["opensdg"],
         },
     }
+
+
+def _indicators(ws: Any) -> dict[str, str]:
+    """The catalog's indicators by year, sex and age at every level, and their Open SDG files."""
+    from barrio.export.opensdg import write
+    from barrio.i18n import current_locale
+    from barrio.indicators.catalog import load_catalog
+    from barrio.indicators.service import compute
+
+    table = compute(ws, period="year", by=["sex", "age_group"])
+    path = ws.out / "indicators.csv"
+    table.to_csv(path, index=False)
+    write(table, list(load_catalog(ws.root).values()), ws.out / "opensdg", current_locale())
+    return {"table": str(path), "opensdg": str(ws.out / "opensdg")}
 
 
 def topline_indicators(workspace: Any) -> list[dict[str, Any]]:

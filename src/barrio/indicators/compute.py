@@ -181,11 +181,14 @@ def _assemble(
     areas = areas[areas["level"].isin(levels)]
     frame = _frame(inds, areas, first, last)
     stacked = c.by_indicator(base, inds, published=source == "counts")
-    table = c.disaggregated(c.rolled_up(con, stacked, levels), by)
-    table = c.zero_filled(con, table, frame)
-    table = c.with_denominators(table, ibis.memtable(seg_df), period)
-    table = c.with_comparisons(table, period, first)
-    df = table.to_pandas()
+    counted = c.disaggregated(c.rolled_up(con, stacked, levels), by)
+    counted = c.zero_filled(con, counted, frame)
+    # materialised once: the comparisons join this table with itself twice
+    rated = c.with_denominators(counted, ibis.memtable(seg_df), period).cache()
+    try:
+        df = c.with_comparisons(rated, period, first).to_pandas()
+    finally:
+        rated.release()
     out = finish(df, inds, period, smooth, confidence)
     out["source"] = source
     return out
