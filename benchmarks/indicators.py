@@ -19,12 +19,28 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 AGE_GROUPS = ["0-14", "15-29", "30-44", "45-64", "65+"]
-CODES = ["0101", "02011", "0201", "02012", "0205", "020221", "03011", "0401", "04011",
-         "0501", "05012", "0502", "050211", "05021", "0504", "0601", "0701"]
+CODES = [
+    "0101",
+    "02011",
+    "0201",
+    "02012",
+    "0205",
+    "020221",
+    "03011",
+    "0401",
+    "04011",
+    "0501",
+    "05012",
+    "0502",
+    "050211",
+    "05021",
+    "0504",
+    "0601",
+    "0701",
+]
 
 
 def peak_gb() -> float:
@@ -75,10 +91,17 @@ def twenty_indicators():
     from barrio.indicators.catalog import Numerator, load_catalog
 
     catalog = list(load_catalog().values())
-    extra = [("02", "harm"), ("04", "property-violence"), ("05", "property"),
-             ("03", "sexual"), ("07", "fraud")]
+    extra = [
+        ("02", "harm"),
+        ("04", "property-violence"),
+        ("05", "property"),
+        ("03", "sexual"),
+        ("07", "fraud"),
+    ]
     for prefix, name in extra:
-        catalog.append(replace(catalog[0], id=f"section-{name}", numerator=Numerator(iccs=(prefix,))))
+        catalog.append(
+            replace(catalog[0], id=f"section-{name}", numerator=Numerator(iccs=(prefix,)))
+        )
     return catalog[:20]
 
 
@@ -120,11 +143,19 @@ def run_pandas(path: Path, indicators) -> int:
         sub = inc[mask]
         for _level, ids in levels.items():
             frame = pd.DataFrame(
-                {"area": ids[mask].to_numpy(), "month": sub["month"].to_numpy(),
-                 "sex": sub["sex"].to_numpy(), "age": sub["age_group"].to_numpy()}
+                {
+                    "area": ids[mask].to_numpy(),
+                    "month": sub["month"].to_numpy(),
+                    "sex": sub["sex"].to_numpy(),
+                    "age": sub["age_group"].to_numpy(),
+                }
             )
-            for keys in (["area", "month"], ["area", "month", "sex"], ["area", "month", "age"],
-                         ["area", "month", "sex", "age"]):
+            for keys in (
+                ["area", "month"],
+                ["area", "month", "sex"],
+                ["area", "month", "age"],
+                ["area", "month", "sex", "age"],
+            ):
                 rows += len(frame.groupby(keys, observed=True).size())
     return rows
 
@@ -153,7 +184,9 @@ def main() -> None:
             t0 = time.perf_counter()
             rows = run_pandas(path, indicators)
             pandas_s = time.perf_counter() - t0
-            print(f"{'pandas groupby (counts only)':<28}{pandas_s:>10.1f}{rows:>14,}{peak_gb():>10.2f}")
+            print(
+                f"{'pandas groupby (counts only)':<28}{pandas_s:>10.1f}{rows:>14,}{peak_gb():>10.2f}"
+            )
             print(f"ratio pandas / barrio: {pandas_s / barrio_s:.1f}x")
         if args.spark:
             print("spark: see benchmarks/engines.py (needs the spark extra and Java)")
