@@ -26,7 +26,8 @@ class Prediction:
     """Prediction at the current time point for each series (NaN where the fit failed).
 
     ``eta`` is the linear predictor, ``se_eta`` its standard error, ``phi`` the dispersion used in
-    the threshold, ``trend`` whether the trend was kept, ``trend_coef`` its slope (NaN if not).
+    the threshold, ``trend`` whether the trend was kept, ``trend_coef`` its slope (NaN if not),
+    ``df`` the residual degrees of freedom behind ``phi``.
     """
 
     eta: FloatArray
@@ -34,6 +35,7 @@ class Prediction:
     phi: FloatArray
     trend: BoolArray
     trend_coef: FloatArray
+    df: FloatArray  # residual degrees of freedom of the model used (n - p)
 
 
 def anscombe_residuals(y: FloatArray, fit: GlmFit, X: FloatArray, phi: FloatArray) -> FloatArray:
@@ -139,6 +141,7 @@ def predict_current(
     S = y.shape[0]
     eta, se, phi = np.full(S, np.nan), np.full(S, np.nan), np.full(S, np.nan)
     trend, coef = np.zeros(S, dtype=bool), np.full(S, np.nan)
+    df = np.full(S, np.nan)
     if spec.trend:
         model = fit_reweighted(
             X_trend,
@@ -150,13 +153,16 @@ def predict_current(
         )
         e, s = _linear_prediction(model, x0_trend, off0, spec.se_uses_phi)
         ymax = y.max(axis=1)
+        with np.errstate(over="ignore"):
+            below_max = np.exp(e) <= ymax
         trend = (
             model.fit.converged
             & (spec.b >= 3)
             & (trend_pvalue(model, 1) < spec.p_threshold_trend)
-            & (np.exp(e) <= ymax)
+            & below_max
         )
         eta[trend], se[trend], phi[trend] = e[trend], s[trend], model.phi[trend]
+        df[trend] = model.fit.df_residual
         coef[trend] = model.fit.coef[trend, 1]
     rest = np.flatnonzero(~trend)
     if rest.size:
@@ -174,4 +180,5 @@ def predict_current(
         e, s = _linear_prediction(model, x0, off0[rest], spec.se_uses_phi)
         ok = model.fit.converged
         eta[rest[ok]], se[rest[ok]], phi[rest[ok]] = e[ok], s[ok], model.phi[ok]
-    return Prediction(eta, se, phi, trend, coef)
+        df[rest[ok]] = model.fit.df_residual
+    return Prediction(eta, se, phi, trend, coef, df)

@@ -65,6 +65,28 @@ def _weighted_normal_equations(
     return xtwx, xtwz
 
 
+def solve_batch(a: FloatArray, rhs: FloatArray) -> FloatArray:
+    """Solve ``a[s] x = rhs[s]`` for every series; singular systems get the minimum-norm solution.
+
+    A series whose weights leave a column without information (e.g. every observation of a
+    seasonal level down-weighted to 0) makes its ``X'WX`` singular; R's QR then drops the
+    aliased column. The pseudo-inverse keeps the batch going and, for that series, predicts with
+    the minimum-norm coefficients instead.
+    """
+    try:
+        return np.asarray(np.linalg.solve(a, rhs[:, :, None])[:, :, 0])
+    except np.linalg.LinAlgError:
+        return np.asarray((np.linalg.pinv(a) @ rhs[:, :, None])[:, :, 0])
+
+
+def inverse_batch(a: FloatArray) -> FloatArray:
+    """``a[s]^-1`` for every series (pseudo-inverse where singular, see :func:`solve_batch`)."""
+    try:
+        return np.asarray(np.linalg.inv(a), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.pinv(a), dtype=np.float64)
+
+
 def fit_quasipoisson(
     X: FloatArray,
     y: FloatArray,
@@ -101,7 +123,7 @@ def fit_quasipoisson(
         w = pra * mua
         z = (etaa - offa) + (ya - mua) / mua
         a, rhs = _weighted_normal_equations(X, w, z)
-        beta = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+        beta = solve_batch(a, rhs)
         # keep mu > 0, as R's step-halving on invalid mu does, for series with zeros only
         eta_new = np.maximum(beta @ X.T + offa, MIN_ETA)
         mu_new = np.exp(eta_new)
@@ -114,7 +136,7 @@ def fit_quasipoisson(
         active = active[~done]
         if active.size == 0:
             break
-    cov = np.asarray(np.linalg.inv(xtwx), dtype=np.float64)
+    cov = inverse_batch(xtwx)
     df = n - p
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = np.sum(work * ((y - mu) / mu) ** 2, axis=1)

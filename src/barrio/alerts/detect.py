@@ -9,6 +9,7 @@ Benjamini-Hochberg q-value across series within the period, and an explanation.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,7 +23,8 @@ from barrio.alerts.ears import ears
 from barrio.alerts.explain import explain
 from barrio.alerts.farrington import farrington, farrington_flexible
 from barrio.alerts.fdr import bh_by_group
-from barrio.alerts.result import AlarmTable
+from barrio.alerts.glrnb import glrnb
+from barrio.alerts.result import AlarmTable, in_chunks
 from barrio.errors import ConfigError, InputError
 
 FREQ = {"week": 52, "month": 12}
@@ -36,6 +38,10 @@ def _flexible(counts, monitor, *, freq, dates, population, **params) -> AlarmTab
 
 def _classic(counts, monitor, *, freq, dates, population, **params) -> AlarmTable:
     return farrington(counts, monitor, freq=freq, dates=dates, **params)
+
+
+def _glrnb(counts, monitor, *, freq, dates, population, **params) -> AlarmTable:
+    return glrnb(counts, monitor, freq=freq, **{"ret": "cases", **params})
 
 
 def _simple(fn: Callable[..., AlarmTable], **fixed: Any) -> Callable[..., AlarmTable]:
@@ -52,6 +58,7 @@ METHODS: dict[str, Callable[..., AlarmTable]] = {
     "ears-c2": _simple(ears, method="C2"),
     "ears-c3": _simple(ears, method="C3"),
     "cusum": _simple(cusum),
+    "glrnb": _glrnb,
     "semaforo": _simple(semaforo),
     "poisson-z": _simple(poisson_z),
 }
@@ -70,8 +77,12 @@ def _period_type(periods: pd.DatetimeIndex, given: str | None) -> str:
     return "week" if step is not None and step <= 7 else "month"
 
 
-def _calendar(periods: pd.Series, period_type: str) -> pd.DatetimeIndex:
-    first, last = periods.min(), periods.max()
+def _calendar(
+    periods: pd.Series, period_type: str, start: pd.Timestamp | None, until: pd.Timestamp | None
+) -> pd.DatetimeIndex:
+    """Every period from the first of the data (or ``start``) to the last (or ``until``)."""
+    first = periods.min() if start is None else min(start, periods.min())
+    last = periods.max() if until is None else until
     if period_type == "month":
         return pd.date_range(first.to_period("M").start_time, last, freq="MS")
     return pd.date_range(first, last, freq="7D")
@@ -96,10 +107,31 @@ def _check_columns(counts: pd.DataFrame, keys: Sequence[str]) -> None:
         )
 
 
+def _as_timestamp(value: str | dt.date | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    stamp = pd.to_datetime(value, errors="coerce")
+    if pd.isna(stamp):
+        raise ConfigError(
+            f"{name} is not a date: {value!r}", hint="Write it as YYYY-MM or YYYY-MM-DD."
+        )
+    return pd.Timestamp(stamp)
+
+
 def to_matrix(
-    counts: pd.DataFrame, keys: Sequence[str], period_type: str | None
+    counts: pd.DataFrame,
+    keys: Sequence[str],
+    period_type: str | None,
+    *,
+    start: str | dt.date | pd.Timestamp | None = None,
+    until: str | dt.date | pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DatetimeIndex, np.ndarray, np.ndarray | None, str]:
-    """Series table, calendar, (S, T) counts (missing periods = 0) and population (ffilled)."""
+    """Series table, calendar, (S, T) counts (missing periods = 0) and population (ffilled).
+
+    The calendar runs from the first period of the data (or ``start``, when earlier) to the
+    last (or to ``until``: later rows are left out), so every series starts at the first period
+    of the data, not at its own first count.
+    """
     _check_columns(counts, keys)
     periods = pd.to_datetime(counts["period"], errors="coerce")
     if periods.isna().any():
@@ -109,8 +141,14 @@ def to_matrix(
             hint="Write periods as YYYY-MM-DD (month or week start).",
             row=row,
         )
+    first, last = _as_timestamp(start, "start"), _as_timestamp(until, "until")
+    if last is not None:
+        keep = (periods <= last).to_numpy()
+        if not keep.any():
+            raise InputError(f"no counts on or before {last.date()}", hint="Check --until.")
+        counts, periods = counts.loc[keep], periods.loc[keep]
     ptype = _period_type(pd.DatetimeIndex(periods.drop_duplicates().sort_values()), period_type)
-    calendar = _calendar(periods, ptype)
+    calendar = _calendar(periods, ptype, first, last)
     t = calendar.get_indexer(pd.DatetimeIndex(periods))
     if (t < 0).any():
         row = int(np.flatnonzero(t < 0)[0]) + 1
@@ -142,6 +180,10 @@ def detect(
     fdr: float | None = 0.05,
     params: dict[str, Any] | None = None,
     locale: str = "en",
+    start: str | dt.date | pd.Timestamp | None = None,
+    until: str | dt.date | pd.Timestamp | None = None,
+    label_columns: Sequence[str] | None = None,
+    chunk_size: int = 20_000,
 ) -> pd.DataFrame:
     """Alerts for the ``last`` periods of every series in long-format ``counts``.
 
@@ -149,7 +191,10 @@ def detect(
     ``expected``, ``upperbound``, ``score``, ``pvalue``, ``qvalue`` (BH across series within the
     period), ``alarm`` (the method's own rule), ``alert`` (alarm and, when ``fdr`` is given,
     ``qvalue <= fdr`` for methods with p-values), ``method``, ``parameters`` (JSON) and
-    ``explanation``.
+    ``explanation``. ``start`` / ``until`` bound the calendar (see :func:`to_matrix`): with
+    ``until`` the evaluated periods are the ``last`` ones up to that date. The explanation names
+    a series by ``label_columns`` (default: the keys; they must be keys too). Series are
+    processed in blocks of ``chunk_size`` to bound memory (results do not depend on it).
 
     Examples
     --------
@@ -165,7 +210,9 @@ def detect(
             hint="Choose a method with --method.",
             allowed=list(METHODS),
         )
-    table, calendar, matrix, pop, ptype = to_matrix(counts, keys, period_type)
+    table, calendar, matrix, pop, ptype = to_matrix(
+        counts, keys, period_type, start=start, until=until
+    )
     if last < 1 or last > len(calendar):
         raise ConfigError(f"last must be between 1 and {len(calendar)}, got {last}")
     params = dict(params or {})
@@ -174,15 +221,38 @@ def detect(
     if method == "farrington-flexible" and pop is None and params.get("population_offset"):
         raise ConfigError("population_offset needs a population column in the counts")
     use_pop = pop if params.pop("population_offset", False) else None
+    if method in ("farrington", "farrington-flexible") and "b" not in params:
+        params["b"] = _years_back(len(calendar) - last, params.get("w", 3), ptype)
     monitor = list(range(len(calendar) - last, len(calendar)))
     dates = calendar.to_numpy().astype("datetime64[D]")
-    result = METHODS[method](
-        matrix, monitor, freq=FREQ[ptype], dates=dates, population=use_pop, **params
+    result = in_chunks(
+        METHODS[method],
+        matrix,
+        monitor,
+        freq=FREQ[ptype],
+        dates=dates,
+        population=use_pop,
+        chunk_size=chunk_size,
+        **params,
     )
-    return _long_output(table, calendar[monitor], result, method, params, fdr, locale)
+    labels = list(label_columns or keys)
+    return _long_output(table, calendar[monitor], result, method, params, fdr, locale, labels)
 
 
-def _long_output(table, periods, result: AlarmTable, method, params, fdr, locale) -> pd.DataFrame:
+def _years_back(first_monitored: int, w: int, period_type: str) -> int:
+    """R's default ``b = 5`` years of history, or as many full years as the data hold.
+
+    Weekly reference weeks are found by date (the same weekday nearest the same day a year
+    before), so a week of slack is kept.
+    """
+    slack = 1 if period_type == "week" else 0
+    available = (first_monitored - w - slack) // FREQ[period_type]
+    return max(1, min(5, available))
+
+
+def _long_output(
+    table, periods, result: AlarmTable, method, params, fdr, locale, labels
+) -> pd.DataFrame:
     S, K = result.observed.shape
     out = table.loc[np.repeat(np.arange(S), K)].reset_index(drop=True)
     out["period"] = np.tile(periods.strftime("%Y-%m-%d").to_numpy(), S)
@@ -196,7 +266,7 @@ def _long_output(table, periods, result: AlarmTable, method, params, fdr, locale
         out[name] = np.asarray(values).ravel()
     out["method"] = method
     out["parameters"] = json.dumps(params, sort_keys=True, default=str)
-    label = table.astype("string").agg(" / ".join, axis=1).to_numpy()
+    label = table[labels].astype("string").fillna("").agg(" / ".join, axis=1).to_numpy()
     out["explanation"] = [
         explain(label[i // K], p, o, e, u, alarm=bool(a), locale=locale)
         for i, (p, o, e, u, a) in enumerate(

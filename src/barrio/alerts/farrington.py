@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from barrio.alerts._fitting import FitSpec, predict_current
 from barrio.alerts._glm import FloatArray, full_rank_columns
 from barrio.alerts.result import AlarmTable, empty_table
-from barrio.alerts.thresholds import delta_threshold, negbin_threshold
+from barrio.alerts.thresholds import delta_threshold, negbin_threshold, predictive_pvalue
 from barrio.alerts.windows import classic_window, flexible_window
 from barrio.errors import ConfigError
 
@@ -132,6 +132,8 @@ def farrington(
         upper, pvalue = delta_threshold(mu0, se_mu, pred.phi, counts[:, k], alpha / 2, powertrans)
         enough = _enough_cases(counts, k, limit54)
         score = np.where(enough, (counts[:, k] - mu0) / (upper - mu0), 0.0)
+        pvalue = predictive_pvalue(counts[:, k], mu0, se_mu, pred.phi, pred.df)
+        pvalue = np.where(enough, pvalue, np.nan)  # silenced by limit54: not a test for BH
         out.fill(j, counts[:, k], mu0, np.where(enough, upper, 0.0), score, pvalue, pred)
         out.alarm[:, j] = score > 1
     return out
@@ -218,6 +220,8 @@ def farrington_flexible(
         expected = np.exp(pred.eta)
         with np.errstate(divide="ignore", invalid="ignore"):
             score = np.where(enough, (y - expected) / (upper - expected), np.nan)
+        pvalue = predictive_pvalue(y, expected, expected * pred.se_eta, pred.phi, pred.df)
+        pvalue = np.where(enough, pvalue, np.nan)  # silenced by limit54: not a test for BH
         out.fill(j, y, expected, np.where(enough, upper, np.nan), score, pvalue, pred)
         out.alarm[:, j] = (r_score > 1) & (y != 0)
     return out

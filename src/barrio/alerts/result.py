@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,3 +55,59 @@ def empty_table(n_series: int, n_periods: int) -> AlarmTable:
 
     alarm = np.zeros((n_series, n_periods), dtype=bool)
     return AlarmTable(nan(), nan(), nan(), nan(), nan(), alarm)
+
+
+def stack(tables: list[AlarmTable]) -> AlarmTable:
+    """Concatenate tables of consecutive blocks of series (same monitored periods)."""
+
+    def rows(name: str) -> NDArray[Any]:
+        return np.concatenate([getattr(t, name) for t in tables], axis=0)
+
+    extra = {k: np.concatenate([t.extra[k] for t in tables], axis=0) for k in tables[0].extra}
+    return AlarmTable(
+        observed=rows("observed"),
+        expected=rows("expected"),
+        upperbound=rows("upperbound"),
+        score=rows("score"),
+        pvalue=rows("pvalue"),
+        alarm=rows("alarm"),
+        extra=extra,
+    )
+
+
+PER_SERIES = {"population": 2, "mu0": 2, "alpha": 1}
+
+
+def in_chunks(
+    method: Callable[..., AlarmTable],
+    counts: FloatArray,
+    *args: Any,
+    chunk_size: int = 20_000,
+    per_series: dict[str, int] | None = None,
+    **kwargs: Any,
+) -> AlarmTable:
+    """Run ``method`` on blocks of ``chunk_size`` series and stack the results.
+
+    Every method treats series independently, so the result does not depend on the chunking,
+    while the working memory (reference windows, stacked design products) is bounded by the
+    block instead of growing with the number of series. Keyword arguments named in
+    ``per_series`` (name -> number of dimensions; default ``population`` and ``mu0``, (S, T) and
+    (S, K), and ``alpha``, (S,)) that hold one row per series are sliced with the block.
+    """
+    dims = PER_SERIES if per_series is None else per_series
+    n = counts.shape[0]
+    if n <= chunk_size:
+        return method(counts, *args, **kwargs)
+    parts = []
+    for lo in range(0, n, chunk_size):
+        block = slice(lo, min(lo + chunk_size, n))
+        kw = {
+            k: (v[block] if k in dims and _one_row_per_series(v, n, dims[k]) else v)
+            for k, v in kwargs.items()
+        }
+        parts.append(method(counts[block], *args, **kw))
+    return stack(parts)
+
+
+def _one_row_per_series(value: Any, n: int, ndim: int) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == ndim and value.shape[0] == n

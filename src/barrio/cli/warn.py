@@ -1,13 +1,15 @@
-"""``barrio warn``: early-warning alerts on a long-format count file."""
+"""``barrio warn``: early-warning alerts on the workspace or on a long-format count file."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from barrio.cli.options import WorkspaceOption
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _, current_locale
@@ -28,6 +30,20 @@ ParamOption = typer.Option(
     [], "--param", help=_("Extra method parameter KEY=VALUE (e.g. b=3, w=2, no_periods=4).")
 )
 AllOption = typer.Option(False, "--all", help=_("Show every evaluated series, not only alerts."))
+LevelOption = typer.Option(
+    "neighborhood", "--level", help=_("Workspace mode: area level of the series (e.g. district).")
+)
+IccsLevelOption = typer.Option(
+    4, "--iccs-level", help=_("Workspace mode: ICCS code digits of the series (2, 4, 5 or 6).")
+)
+UntilOption = typer.Option(
+    None,
+    "--until",
+    help=_("Last period to evaluate (YYYY-MM or YYYY-MM-DD); later data are left out."),
+)
+OutputOption = typer.Option(
+    None, "--output", "-o", help=_("Also write the alerts table to this CSV or Parquet file.")
+)
 
 
 def parse_params(items: list[str]) -> dict[str, Any]:
@@ -60,7 +76,7 @@ def _render(result: dict[str, Any], show_all: bool) -> None:
         if show_all or row["alert"]:
             q = row["qvalue"]
             table.add_row(
-                str(row.get("series_id", "")),
+                _series_label(row),
                 row["period"],
                 f"{row['observed']:.0f}",
                 f"{row['expected']:.1f}",
@@ -81,13 +97,34 @@ def _render(result: dict[str, Any], show_all: bool) -> None:
     console.print(summary, highlight=False)
 
 
+def _series_label(row: dict[str, Any]) -> str:
+    if "series_id" in row:
+        return str(row["series_id"])
+    return f"{row.get('area_name', row.get('area_id', ''))} / {row.get('crime', '')}"
+
+
+def _until(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ConfigError(
+        _("--until is not a date: {value}", value=value),
+        hint=_("Write it as YYYY-MM or YYYY-MM-DD."),
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``warn`` command to the ``barrio`` app."""
 
     @app.command(
         "warn",
         help=_(
-            "Early-warning alerts on count series (Farrington, EARS, CUSUM, Semáforo, Poisson z)."
+            "Early-warning alerts on the workspace's crime series, or on a count FILE "
+            "(Farrington, EARS, CUSUM, GLR-NB, Semáforo, Poisson z)."
         ),
     )
     def warn(
@@ -98,23 +135,37 @@ def register(app: typer.Typer) -> None:
         fdr: float = FdrOption,
         last: int = LastOption,
         param: list[str] = ParamOption,
+        level: str = LevelOption,
+        iccs_level: int = IccsLevelOption,
+        until: str | None = UntilOption,
+        output: Path | None = OutputOption,
+        workspace: Path | None = WorkspaceOption,
         show_all: bool = AllOption,
         as_json: bool = JsonOption,
     ) -> None:
         def work() -> dict[str, Any]:
-            from barrio.alerts.service import warn_file
+            from barrio.alerts.service import warn_file, warn_workspace
 
-            if file is None:
-                raise ConfigError(_("Workspace mode is not available yet: pass a count FILE."))
-            return warn_file(
-                file,
-                method=method,
-                period_type=period,
-                alpha=alpha,
-                fdr=fdr,
-                last=last,
-                params=parse_params(param),
-                locale=current_locale(),
+            options: dict[str, Any] = {
+                "method": method,
+                "alpha": alpha,
+                "fdr": fdr,
+                "last": last,
+                "params": parse_params(param),
+                "locale": current_locale(),
+            }
+            if file is not None:
+                return warn_file(file, period_type=period, until=_until(until), **options)
+            from barrio.workspace import Workspace
+
+            return warn_workspace(
+                Workspace.open(workspace),
+                level=level,
+                period_type=period or "month",
+                iccs_digits=iccs_level,
+                until=_until(until),
+                output=output,
+                **options,
             )
 
         run_command(as_json, work, lambda result: _render(result, show_all))
