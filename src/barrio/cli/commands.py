@@ -7,6 +7,16 @@ from types import ModuleType
 
 def modules() -> list[ModuleType]:
     """Import the command modules (only when the CLI runs, to keep ``import barrio`` light)."""
-    from barrio.cli import classify, demo, indicators, spatial, survey, warn, workspace_cmds
+    from barrio.cli import (
+        audit,
+        classify,
+        demo,
+        indicators,
+        recs,
+        spatial,
+        survey,
+        warn,
+        workspace_cmds,
+    )
 
-    return [demo, workspace_cmds, classify, indicators, spatial, survey, warn]
+    return [demo, workspace_cmds, classify, indicators, spatial, survey, warn, audit, recs]

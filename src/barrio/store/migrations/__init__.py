@@ -1,0 +1,1 @@
+"""Alembic migrations of the application store (run from code by :mod:`barrio.store.migrate`)."""
