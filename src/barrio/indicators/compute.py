@@ -186,7 +186,8 @@ def _assemble(
     # materialised once: the comparisons join this table with itself twice
     rated = c.with_denominators(counted, ibis.memtable(seg_df), period).cache()
     try:
-        df = c.with_comparisons(rated, period, first).to_pandas()
+        # Arrow, then pandas: much faster than Ibis' own to_pandas on millions of rows
+        df = c.with_comparisons(rated, period, first).to_pyarrow().to_pandas()
     finally:
         rated.release()
     out = finish(df, inds, period, smooth, confidence)
