@@ -85,7 +85,11 @@ def postgres_url():
 def spark_session():
     """A local-mode Spark session shared by the whole test session (starting one takes ~20 s)."""
     import shutil
+    import sys
+    import tempfile
 
+    # local workers must run this interpreter (it has pyarrow, shapely and barrio)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -98,6 +102,7 @@ def spark_session():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="barrio-spark-"))
         .getOrCreate()
     )
     yield spark

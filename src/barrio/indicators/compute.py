@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -182,9 +181,10 @@ def _assemble(
     frame = _frame(inds, areas, first, last)
     stacked = c.by_indicator(base, inds, published=source == "counts")
     counted = c.disaggregated(c.rolled_up(con, stacked, levels), by)
-    counted = c.zero_filled(con, counted, frame)
+    counted = c.zero_filled(con, counted, c.upload(con, "_barrio_frame", frame))
+    segs = c.upload(con, "_barrio_segments", seg_df)
     # materialised once: the comparisons join this table with itself twice
-    rated = c.with_denominators(counted, ibis.memtable(seg_df), period).cache()
+    rated = c.with_denominators(counted, segs, period).cache()
     try:
         # Arrow, then pandas: much faster than Ibis' own to_pandas on millions of rows
         df = c.with_comparisons(rated, period, first).to_pyarrow().to_pandas()

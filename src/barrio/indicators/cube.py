@@ -236,9 +236,20 @@ def disaggregated(cube: ir.Table, by: tuple[str, ...]) -> ir.Table:
     return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
 
-def zero_filled(con: Any, table: ir.Table, frame: pd.DataFrame) -> ir.Table:
+def upload(con: Any, name: str, frame: pd.DataFrame) -> ir.Table:
+    """A small frame as a temporary table of the engine (every backend resolves it in plans).
+
+    Ibis' PySpark backend has no temporary tables: there the frame becomes a session view.
+    """
+    if con.name == "pyspark":
+        con._session.createDataFrame(frame).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_table(name, frame, temp=True, overwrite=True)
+
+
+def zero_filled(con: Any, table: ir.Table, frame: ir.Table) -> ir.Table:
     """Step 4: every indicator × area × period of ``frame`` gets a total row (0 when absent)."""
-    f = ibis.memtable(frame)
+    f = frame
     totals = table.filter((table.sex == TOTAL) & (table.age_group == TOTAL))
     j = f.join(
         totals,
