@@ -31,6 +31,7 @@ def test_demo_small_then_quality_and_reingest(tmp_path: Path) -> None:
     assert Path(data["outputs"]["quality report"]).is_file()
     assert data["topline"]
     assert all(row["rate_per_100k"] >= 0 for row in data["topline"])
+    _check_audit_stages(data, city, tmp_path)
     code, out = call("quality", "--workspace", str(city))
     assert code == 0
     assert out["data"]["tables"]["areas"] == 161
@@ -43,6 +44,56 @@ def test_demo_small_then_quality_and_reingest(tmp_path: Path) -> None:
     assert out["data"]["rows_unchanged"] == out["data"]["rows_accepted"]
     # the demo rebuilds its own workspace without complaint
     assert call("demo", str(city), "--size", "small")[0] == 0
+
+
+def _check_audit_stages(data: dict, city: Path, tmp_path: Path) -> None:
+    """Every stage after the indicators wrote its file, and what it planted or promised shows."""
+    import pandas as pd
+    import pyogrio
+
+    from barrio.fixtures.assessment import build_assessment
+
+    outputs = data["outputs"]
+    for label in ("priority neighbourhoods", "early-warning alerts", "risk matrix",
+                  "recommendations summary", "strategy assessment", "diagnosis"):  # fmt: skip
+        assert Path(outputs[label]).is_file(), label
+    fixture = json.loads((city / "sources" / "fixture.json").read_text(encoding="utf-8"))
+    # 1. the default number of priority neighbourhoods, as written to the layer
+    selected = data["priority"]["selected"]
+    assert len(selected) == len(set(selected)) == 22
+    layer = pyogrio.read_dataframe(outputs["priority neighbourhoods"])
+    assert set(layer.loc[layer["selected"].astype(bool), "area_id"]) == set(selected)
+    # 2. the planted outbreak (Robo a negocio = ICCS 0502, 2024-09) is among the alerts
+    alerts = pd.read_csv(outputs["early-warning alerts"], dtype={"iccs_code": str})
+    outbreak = fixture["outbreak"]
+    cell = (alerts["area_id"] == outbreak["area_id"]) & (alerts["iccs_code"] == "0502")
+    hit = alerts[cell & alerts["period"].astype(str).str.startswith(outbreak["month"])]
+    assert len(hit) == 1
+    assert bool(hit["alert"].iloc[0])
+    assert data["alerts"]["alerts"] == int(alerts["alert"].sum()) >= 1
+    # 3. six activities per priority neighbourhood, over 200 findings, a matrix of those areas
+    diagnosis = data["diagnosis"]
+    assert diagnosis["activities"] == {"new": 6 * 22}
+    assert diagnosis["findings"]["new"] >= 200
+    risk = pd.read_csv(outputs["risk matrix"])
+    assert set(risk["area_id"]) == set(selected)
+    assert len(risk) == diagnosis["risk_rows"] > 0
+    # 4. the 141 recommendations about the priority neighbourhoods, Querétaro's final shares
+    summary = json.loads(Path(outputs["recommendations summary"]).read_text(encoding="utf-8"))
+    assert summary["total"] == 141
+    counts = {row["status"]: row["count"] for row in summary["by_status"]}
+    assert (counts["addressed"], counts["in_process"], counts["not_implemented"]) == (109, 11, 21)
+    recs = pd.read_csv(Path(outputs["recommendations"]) / "recommendations.csv", dtype=str)
+    hoods = {h.strip() for cell in recs["neighborhoods"].dropna() for h in cell.split(";")}
+    assert hoods
+    assert hoods <= set(selected)
+    # 5. the assessment is stored and scored; its weak items are the planted ones
+    assessment = json.loads(Path(outputs["strategy assessment"]).read_text(encoding="utf-8"))
+    planted = build_assessment(tmp_path / "assessment", seed=2020)
+    assert assessment["code"] == planted.code
+    assert [s["stage"] for s in assessment["stages"]] == [1, 2, 3, 4]
+    assert 0 <= assessment["overall"] <= 100
+    assert {w["item"] for w in assessment["weak_items"]} == set(planted.weak_items)
 
 
 def test_error_envelope_and_exit_code(tmp_path: Path) -> None:

@@ -517,43 +517,33 @@ def select(
     from barrio.spatial.priority import priority_index
 
     def work() -> dict[str, Any]:
-        settings: dict[str, Any] = {}
-        excluded: list[dict[str, Any]] = []
-        out_path = output
-        if path is not None:
-            if not pillar:
-                raise ConfigError("--pillar is required with a FILE", hint="--pillar crime=rate")
-            layer = _read(path, "lon", "lat") if path.suffix != ".csv" else _read_table(path)
-            pillars, dist = parse_pillars(pillar), district
-        else:
-            layer, pillars, settings, excluded, out_path = _workspace_selection(
-                workspace, iccs, date_from, date_to, level, cell_size, output
-            )
-            if pillar:
-                pillars = parse_pillars(pillar)
-            dist = district or ("parent_id" if settings.get("min_per_district") else None)
+        if path is None:
+            chosen = _workspace_selection(
+                workspace, iccs, date_from, date_to, level, cell_size, output, pillar, district,
+                min_per_district, combine, normalisation, draws, id_column, name_column, n,
+            )  # fmt: skip
+            return _selection_data(chosen.result, chosen.excluded, str(chosen.output), id_column)
+        if not pillar:
+            raise ConfigError("--pillar is required with a FILE", hint="--pillar crime=rate")
+        layer = _read(path, "lon", "lat") if path.suffix != ".csv" else _read_table(path)
         result = priority_index(
             layer,
-            pillars,
-            n_select=n or int(settings.get("n", 22)),
+            parse_pillars(pillar),
+            n_select=n or 22,
             id_column=id_column,
             name_column=name_column,
-            pillar_weights=settings.get("pillar_weights"),
-            district_column=dist,
-            min_per_district=_pick(min_per_district, settings, "min_per_district", 0),
-            combine=_pick(combine, settings, "combine", "geometric"),
-            normalisation=_pick(normalisation, settings, "normalisation", "percentile"),
+            district_column=district,
+            min_per_district=0 if min_per_district is None else min_per_district,
+            combine="geometric" if combine is None else combine,
+            normalisation="percentile" if normalisation is None else normalisation,
             draws=draws,
         )
-        data: dict[str, Any] = {"selected": result.selected, "parameters": result.parameters}
-        data["excluded"] = excluded
-        if out_path is not None:
+        written = None
+        if output is not None:
             from barrio.spatial.service import write_layer
 
-            data["output"] = str(write_layer(result.table, out_path))
-        cols = [id_column, "rank", "index", "selected", "stability", "explanation"]
-        data["rows"] = result.table[cols].to_dict(orient="records")
-        return data
+            written = str(write_layer(result.table, output))
+        return _selection_data(result, [], written, id_column)
 
     def render(result: dict[str, Any]) -> None:
         table = Table(title=_("Priority neighbourhoods"))
@@ -577,8 +567,16 @@ def select(
     run_command(as_json, work, render)
 
 
-def _pick(value: Any, settings: dict[str, Any], key: str, default: Any) -> Any:
-    return value if value is not None else settings.get(key, default)
+def _selection_data(
+    result: Any, excluded: list[dict[str, Any]], written: str | None, id_column: str
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"selected": result.selected, "parameters": result.parameters}
+    data["excluded"] = excluded
+    if written is not None:
+        data["output"] = written
+    cols = [id_column, "rank", "index", "selected", "stability", "explanation"]
+    data["rows"] = result.table[cols].to_dict(orient="records")
+    return data
 
 
 def _workspace_selection(
@@ -589,24 +587,27 @@ def _workspace_selection(
     level: str | None,
     cell_size: float | None,
     output: Path | None,
-) -> tuple[Any, dict[str, dict[str, float]], dict[str, Any], list[dict[str, Any]], Path]:
-    from barrio.spatial.selection import select_settings, workspace_selection_input
-    from barrio.spatial.workspace import default_output
+    pillar: list[str] | None,
+    district: str | None,
+    min_per_district: int | None,
+    combine: str | None,
+    normalisation: str | None,
+    draws: int,
+    id_column: str,
+    name_column: str,
+    n: int | None,
+) -> Any:
+    from barrio.spatial.selection import select_workspace
     from barrio.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    settings = select_settings(ws)
-    chosen_level = level or settings.get("level") or ws.config.levels[-1]
-    data = workspace_selection_input(
-        ws,
-        level=chosen_level,
-        iccs=iccs or settings.get("iccs"),
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
-        cell_size=cell_size,
-    )
-    excluded = [{str(k): v for k, v in row.items()} for row in data.excluded.to_dict("records")]
-    return data.areas, data.pillars, settings, excluded, default_output(ws, "priority.gpkg", output)
+    return select_workspace(
+        ws, level=level, iccs=iccs, date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"), cell_size=cell_size, n=n,
+        pillars=parse_pillars(pillar) if pillar else None, district=district,
+        min_per_district=min_per_district, combine=combine, normalisation=normalisation,
+        draws=draws, id_column=id_column, name_column=name_column, output=output,
+    )  # fmt: skip
 
 
 def _read_table(path: Path) -> Any:

@@ -10,7 +10,9 @@ Pillars, each optional, from the workspace and ``[select]`` of barrio.toml:
   :mod:`barrio.spatial.context`).
 
 Areas that cannot be scored (no population for a rate, a context value undefined) are
-returned with the reason, never dropped silently.
+returned with the reason, never dropped silently. :func:`select_workspace` runs the whole
+workspace-mode selection (inputs, ranking, ``out/priority.gpkg``): what ``barrio select`` without
+a file and ``barrio demo`` call.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
 from barrio.workspace import Workspace
+
+if TYPE_CHECKING:
+    from barrio.spatial.priority import PriorityResult
 
 
 @dataclass
@@ -86,6 +91,77 @@ def workspace_selection_input(
         excluded.append(lost)
         pillars["context"] = variables
     return SelectionInput(areas, pillars, pd.concat(excluded, ignore_index=True), notes)
+
+
+@dataclass(frozen=True)
+class WorkspaceSelection:
+    """The ranked priority table, the areas left out (with the reason) and where it was written."""
+
+    result: PriorityResult
+    excluded: list[dict[str, Any]]
+    output: Path
+
+
+def select_workspace(
+    ws: Workspace,
+    *,
+    level: str | None = None,
+    iccs: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    cell_size: float | None = None,
+    n: int | None = None,
+    pillars: dict[str, dict[str, float]] | None = None,
+    district: str | None = None,
+    min_per_district: int | None = None,
+    combine: str | None = None,
+    normalisation: str | None = None,
+    draws: int = 200,
+    id_column: str = "area_id",
+    name_column: str = "name",
+    output: Path | None = None,
+) -> WorkspaceSelection:
+    """Rank the workspace's areas and write the priority table (``out/priority.gpkg`` by default).
+
+    Every option left ``None`` comes from ``[select]`` of barrio.toml, else the documented default
+    (finest level, 22 neighbourhoods, geometric mean of percentiles); ``pillars`` replaces the
+    workspace's pillars. A ``min_per_district`` in barrio.toml guarantees it per ``parent_id``.
+    """
+    from barrio.spatial.priority import priority_index
+    from barrio.spatial.service import write_layer
+    from barrio.spatial.workspace import default_output
+
+    settings = select_settings(ws)
+    data = workspace_selection_input(
+        ws,
+        level=level or settings.get("level") or ws.config.levels[-1],
+        iccs=iccs or settings.get("iccs"),
+        date_from=date_from,
+        date_to=date_to,
+        cell_size=cell_size,
+    )
+    excluded = [{str(k): v for k, v in row.items()} for row in data.excluded.to_dict("records")]
+    out_path = default_output(ws, "priority.gpkg", output)
+    result = priority_index(
+        data.areas,
+        pillars or data.pillars,
+        n_select=n or int(settings.get("n", 22)),
+        id_column=id_column,
+        name_column=name_column,
+        pillar_weights=settings.get("pillar_weights"),
+        district_column=district or ("parent_id" if settings.get("min_per_district") else None),
+        min_per_district=_setting(min_per_district, settings, "min_per_district", 0),
+        combine=_setting(combine, settings, "combine", "geometric"),
+        normalisation=_setting(normalisation, settings, "normalisation", "percentile"),
+        draws=draws,
+    )
+    write_layer(result.table, out_path)
+    return WorkspaceSelection(result, excluded, out_path)
+
+
+def _setting(value: Any, settings: dict[str, Any], key: str, default: Any) -> Any:
+    """An explicit option wins over ``[select]``, which wins over the default."""
+    return value if value is not None else settings.get(key, default)
 
 
 def _exclude(areas: Any, mask: Any, reason: str) -> pd.DataFrame:
