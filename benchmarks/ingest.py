@@ -2,8 +2,9 @@
 
 Barrio validates, classifies to ICCS and assigns every incident to one of 50,000 polygons; the
 baseline does the same work the plain way (pandas read_csv + to_datetime + GeoPandas ``sjoin``) in
-this same process. Prints rows/s, peak memory (resident set high-water mark, reset between runs)
-and the speed ratio.
+this same process. Prints rows/s, peak memory (resident set high-water mark, reset between runs),
+the speed ratio, and the CPU time each run used (on a machine shared with other work, wall time
+depends on what else runs; CPU time shows what the work itself cost).
 
     .venv/bin/python benchmarks/ingest.py            # 10,000,000 incidents (target >= 250k rows/s)
     .venv/bin/python benchmarks/ingest.py --quick    # 500,000 incidents
@@ -12,6 +13,7 @@ and the speed ratio.
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -90,13 +92,19 @@ def incidents(n: int, rng: np.random.Generator) -> pa.Table:
     )
 
 
-def timed(label: str, fn: Callable[[], object]) -> tuple[float, float, object]:
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads): on a shared machine, what the work cost."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(label: str, fn: Callable[[], object]) -> tuple[float, float, float, object]:
     reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     out = fn()
-    seconds = time.perf_counter() - start
-    print(f"  {label}: {seconds:.1f} s, peak {peak_mib():,.0f} MiB", flush=True)
-    return seconds, peak_mib(), out
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    print(f"  {label}: {seconds:.1f} s, {cpu:.1f} CPU s, peak {peak_mib():,.0f} MiB", flush=True)
+    return seconds, cpu, peak_mib(), out
 
 
 def baseline(csv_path: Path, areas: np.ndarray) -> int:
@@ -153,7 +161,7 @@ def main() -> None:
         for fmt in ("csv", "parquet"):
             ws = Workspace.init(root / f"ws-{fmt}", crs="EPSG:32614", extra_toml=MAPPING)
             ingest(ws, "areas", root / "areas.parquet")
-            seconds, peak, run = timed(
+            seconds, cpu, peak, run = timed(
                 f"Barrio ingest ({fmt})",
                 lambda ws=ws, fmt=fmt: ingest(
                     ws, "incidents", root / f"incidents.{fmt}", mapping="bench"
@@ -161,18 +169,25 @@ def main() -> None:
             )
             assert run.reconciles
             assert run.rows_read == n
-            results.append((f"Barrio {fmt}", seconds, peak))
+            results.append((f"Barrio {fmt}", seconds, cpu, peak))
         if not args.no_baseline:
-            seconds, peak, _rows = timed(
+            seconds, cpu, peak, _rows = timed(
                 "pandas + GeoPandas sjoin (csv)", lambda: baseline(root / "incidents.csv", areas)
             )
-            results.append(("pandas + sjoin csv", seconds, peak))
+            results.append(("pandas + sjoin csv", seconds, cpu, peak))
     print()
-    print(f"{'pipeline':<22}{'seconds':>10}{'rows/s':>14}{'peak MiB':>12}{'ratio':>8}")
-    base = results[-1][1] if not args.no_baseline else None
-    for label, seconds, peak in results:
-        ratio = f"{base / seconds:.1f}x" if base else "-"
-        print(f"{label:<22}{seconds:>10.1f}{n / seconds:>14,.0f}{peak:>12,.0f}{ratio:>8}")
+    print(
+        f"{'pipeline':<22}{'seconds':>10}{'rows/s':>14}{'peak MiB':>12}{'ratio':>8}"
+        f"{'CPU s':>9}{'CPU ratio':>11}"
+    )
+    base = results[-1] if not args.no_baseline else None
+    for label, seconds, cpu, peak in results:
+        ratio = f"{base[1] / seconds:.1f}x" if base else "-"
+        cpu_ratio = f"{base[2] / cpu:.1f}x" if base else "-"
+        print(
+            f"{label:<22}{seconds:>10.1f}{n / seconds:>14,.0f}{peak:>12,.0f}{ratio:>8}"
+            f"{cpu:>9.1f}{cpu_ratio:>11}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from barrio.config import SourceMapping, resolve_mapping
 from barrio.errors import InputError
 from barrio.i18n import _
 from barrio.ingest import pipeline
-from barrio.ingest.incidents import load_area_index
+from barrio.ingest.locate import load_area_index
 from barrio.ingest.problems import CORRECTED, FLAGGED, REJECTED
 from barrio.ingest.readers import read_geo
 from barrio.ingest.result import IngestResult
@@ -53,7 +53,10 @@ def ingest_areas(
             rejected = set(problems.loc[problems["action"] == REJECTED, "row"])
             accepted = frame.loc[~frame["__row"].isin(rejected)]
             con.register("__accepted", pa.Table.from_pandas(accepted, preserve_index=False))
-            con.execute("CREATE TEMP TABLE __final AS SELECT * FROM __accepted")
+            con.execute(
+                "CREATE TEMP TABLE __final AS "
+                f"SELECT *, {pipeline.hash_expr('areas')} AS row_hash FROM __accepted"
+            )
             _flag_unknown_parents(con)
             step(_("checking duplicates"))
             pipeline._flag_duplicates(con, "areas")

@@ -83,13 +83,16 @@ class AreaIndex:
         boundary = self._boundary_cells(xmin, ymin, size, nx, ny)
         components, n_components = ndimage.label(~boundary)
         flat = components.ravel()
-        # one representative cell per component: test its centre exactly
-        _, first = np.unique(flat, return_index=True)
-        reps = first[flat[first] > 0]
+        del components, boundary
+        # one representative cell per component (any of its cells): test its centre exactly
+        reps = np.zeros(n_components + 1, dtype=np.int64)
+        reps[flat] = np.arange(flat.size, dtype=np.int64)
+        reps = reps[1:]
         rep_x = xmin + (reps % nx + 0.5) * size
         rep_y = ymin + (reps // nx + 0.5) * size
-        label_of_component = np.full(n_components + 1, self.EXACT, dtype=np.int32)
-        label_of_component[flat[reps]] = self._exact(rep_x, rep_y)
+        label_of_component = np.empty(n_components + 1, dtype=np.int32)
+        label_of_component[0] = self.EXACT
+        label_of_component[1:] = self._exact(rep_x, rep_y)
         return _Grid(xmin, ymin, size, nx, ny, label_of_component[flat])
 
     def _boundary_cells(
@@ -100,19 +103,21 @@ class AreaIndex:
         Boundaries are split into segments no longer than half a cell (not a whole cell: with
         rounding, a segment exactly one cell long can touch three cells), so each segment's
         bounding box spans at most 2 x 2 cells; marking those four cells covers the segment.
+        Cells are numbered with the same arithmetic as :meth:`assign` uses for points, so a
+        point on a boundary always falls in a marked cell.
         """
         rings = shapely.get_parts(shapely.boundary(self.polygons))
         rings = shapely.segmentize(rings, max_segment_length=size / 2)
         xy, part = shapely.get_coordinates(rings, return_index=True)
-        same = part[1:] == part[:-1]
-        ix = ((xy[:, 0] - xmin) // size).astype(np.int64).clip(0, nx - 1)
-        iy = ((xy[:, 1] - ymin) // size).astype(np.int64).clip(0, ny - 1)
-        boundary = np.zeros((ny, nx), dtype=bool)
-        boundary[iy, ix] = True
-        a, b = np.flatnonzero(same), np.flatnonzero(same) + 1
-        boundary[iy[a], ix[b]] = True
-        boundary[iy[b], ix[a]] = True
-        return boundary
+        ix = _cell(xy[:, 0], xmin, size, nx)
+        iy = _cell(xy[:, 1], ymin, size, ny)
+        boundary = np.zeros(ny * nx, dtype=bool)
+        boundary[iy * nx + ix] = True
+        a = np.flatnonzero(part[1:] == part[:-1])
+        b = a + 1
+        boundary[iy[a] * nx + ix[b]] = True
+        boundary[iy[b] * nx + ix[a]] = True
+        return boundary.reshape(ny, nx)
 
     def _exact(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int32]:
         """Exact GEOS test: index of the first polygon that intersects each point."""
@@ -150,3 +155,8 @@ class AreaIndex:
     def share_exact(self) -> float:
         """Share of grid cells that need an exact test (a diagnostic of the grid resolution)."""
         return float(np.mean(self.grid.polygon_of_cell == self.EXACT)) if self.grid else 1.0
+
+
+def _cell(v: NDArray[np.float64], origin: float, size: float, n: int) -> NDArray[np.int64]:
+    """Cell number along one axis, computed exactly as :meth:`AreaIndex.assign` does."""
+    return np.floor((v - origin) / size).astype(np.int64).clip(0, n - 1)

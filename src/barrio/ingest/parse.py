@@ -87,9 +87,14 @@ def as_double(expr: str) -> str:
 
 
 def as_integer(expr: str) -> str:
-    """Whole number from text (``12``, ``12.0``); NULL for fractions or words."""
-    number = as_double(expr)
-    return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS BIGINT) END"
+    """Whole number from text (``12``, ``12.0``); NULL for fractions, words or numbers too large
+    for a 64-bit integer."""
+    return whole(as_double(expr))
+
+
+def whole(number: str) -> str:
+    """A DOUBLE expression as BIGINT when it is a whole number that fits, else NULL."""
+    return f"CASE WHEN {number} = floor({number}) THEN TRY_CAST({number} AS BIGINT) END"
 
 
 def as_sex(expr: str) -> str:
@@ -106,3 +111,55 @@ def as_boolean(expr: str) -> str:
     t = ", ".join(literal(v) for v in TRUE_VALUES)
     f = ", ".join(literal(v) for v in FALSE_VALUES)
     return f"CASE WHEN {key(expr)} IN ({t}) THEN TRUE WHEN {key(expr)} IN ({f}) THEN FALSE END"
+
+
+INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
+_TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"}
+
+
+def typed(sql_type: str, expr: str, source_type: str) -> str | None:
+    """The canonical value read straight from a typed source column, or None to read it as text.
+
+    Only conversions that give exactly what reading the column's text would give are made
+    here (a double read as a double, a timestamp's date, a whole double as an integer); any
+    other pair goes through the text (see :func:`text_of`).
+    """
+    if sql_type == "DOUBLE" and source_type in INTEGER_TYPES | {"DOUBLE"}:
+        return f"CAST({expr} AS DOUBLE)"
+    if sql_type in ("INTEGER", "BIGINT") and source_type in INTEGER_TYPES:
+        return f"TRY_CAST({expr} AS BIGINT)"
+    if sql_type in ("INTEGER", "BIGINT") and source_type == "DOUBLE":
+        return whole(expr)
+    if sql_type == "DATE" and source_type in _TIMESTAMPS | {"DATE"}:
+        return f"CAST({expr} AS DATE)"
+    if sql_type == source_type and sql_type in ("TIME", "BOOLEAN"):
+        return expr
+    return None
+
+
+def text_of(expr: str, source_type: str) -> str:
+    """Text of a typed value as a text reader shows it (see ``readers._as_text``): whole
+    floats without ``.0``, timestamps as ``2023-01-31T10:00:00``."""
+    if source_type == "VARCHAR":
+        return expr
+    if source_type in ("FLOAT", "DOUBLE"):
+        return (
+            f"CASE WHEN {expr} = trunc({expr}) AND abs({expr}) < 9.2e18 "
+            f"THEN CAST(CAST({expr} AS BIGINT) AS VARCHAR) ELSE CAST({expr} AS VARCHAR) END"
+        )
+    if source_type in _TIMESTAMPS:
+        return f"strftime(CAST({expr} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S')"
+    if source_type == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime(timezone('UTC', {expr}), '%Y-%m-%dT%H:%M:%S')"
+    return f"CAST({expr} AS VARCHAR)"

@@ -13,20 +13,32 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from barrio.config import SourceMapping, resolve_mapping
 from barrio.errors import BarrioError, IngestError
 from barrio.i18n import _
 from barrio.ingest import incidents as incident_steps
+from barrio.ingest import parse
+from barrio.ingest.locate import Locator, location_checks, locator_for
 from barrio.ingest.problems import REJECTED, fix, message
-from barrio.ingest.readers import read_text_table
 from barrio.ingest.result import IngestResult
-from barrio.ingest.stage import column_checks, input_columns, resolve_columns, stage_select
+from barrio.ingest.source import Source, open_source
+from barrio.ingest.stage import (
+    Check,
+    checked_columns,
+    column_checks,
+    input_columns,
+    raw_texts,
+    rejecting_bits,
+    resolve_columns,
+    stage_select,
+    validated_select,
+)
 from barrio.ingest.wide import unpivot_months
 from barrio.schema.tables import table
 from barrio.warehouse.duck import connect
@@ -87,19 +99,22 @@ def ingest_table(
     path = Path(path)
     run = IngestResult(run_id=new_run_id(kind), kind=kind, file=str(path), mapping=spec.name)
     step(_("reading"))
-    text = read_text_table(path, encoding=spec.encoding, delimiter=spec.delimiter, sheet=spec.sheet)
-    run.encoding, run.delimiter = text.encoding, text.delimiter
-    holder = [text.table.append_column("__row", pa.array(np.arange(1, text.table.num_rows + 1)))]
-    del text  # the staging step takes the only reference and frees it once DuckDB has a copy
+    source = open_source(path, encoding=spec.encoding, delimiter=spec.delimiter, sheet=spec.sheet)
+    run.encoding, run.delimiter = source.encoding, source.delimiter
+    digest = _hash_in_background(path)
     with connect(workspace.warehouse_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _run(con, workspace, spec, path, holder, run, today or dt.date.today(), step)
+            _run(con, workspace, spec, source, run, today or dt.date.today(), step)
+            _record_run(con, run, spec, path, digest.result())
             con.execute("COMMIT")
         except BaseException as exc:
             con.execute("ROLLBACK")
             if isinstance(exc, BarrioError | KeyboardInterrupt):
                 raise
+            parse_error = source.parse_error()
+            if parse_error is not None:
+                raise parse_error from exc
             raise IngestError(
                 _(
                     "ingest of {file} failed; the warehouse was left as it was: {error}",
@@ -115,42 +130,34 @@ def ingest_table(
     return run
 
 
+def _hash_in_background(path: Path) -> Future[str]:
+    """Hash the source file on another thread (hashlib releases the GIL) while DuckDB works."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    digest = pool.submit(file_sha256, path)
+    pool.shutdown(wait=False)
+    return digest
+
+
 def _run(
     con: duckdb.DuckDBPyConnection,
     workspace: Workspace,
     spec: SourceMapping,
-    path: Path,
-    holder: list[pa.Table],
+    source: Source,
     run: IngestResult,
     today: dt.date,
     step: Step,
 ) -> None:
     kind = spec.kind
-    raw = holder.pop()
-    con.register("__raw", raw)
-    overrides: dict[str, str] = {}
-    relation, available = "__raw", [c for c in raw.column_names if c != "__row"]
-    if spec.layout == "wide":
-        relation, overrides, available = unpivot_months(con, spec, available, str(path))
-        run.unit = "cells"  # __row = 100 * file row + month
-    sources = resolve_columns(kind, spec, available, str(path))
-    step(_("validating"))
-    con.execute(
-        f"CREATE TEMP TABLE __staged AS {stage_select(kind, spec, sources, relation, overrides)}"
-    )
-    con.unregister("__raw")
-    del raw
-    run.rows_read = con.execute("SELECT count(*) FROM __staged").fetchone()[0]  # type: ignore[index]
-    con.execute(PROBLEMS_DDL)
     checks = column_checks(kind, today)
-    for check in checks:
-        con.execute(
-            f"""INSERT INTO __problems SELECT __row, '{check.column}', {check.column}__raw,
-            '{check.reason}', '{check.action}', NULL FROM __staged WHERE {check.condition}"""
-        )
-    final = _final_select(kind, checks, spec, path)
-    con.execute(f"CREATE TEMP TABLE __final AS {final}")
-    con.execute("DROP TABLE __staged")
+    row_checks: tuple[Check, ...] = ()
+    locator = None
+    if kind == "incidents":
+        locator = locator_for(con, workspace, spec.crs)
+        row_checks = tuple(location_checks())
+    step(_("validating"))
+    _stage(con, spec, source, run, checks, locator, row_checks)
+    con.execute(PROBLEMS_DDL)
+    _report_checks(con, [*checks, *row_checks])
     if kind in ("incidents", "counts") and not spec.category_mapping:
         run.warnings.append(
             _(
@@ -158,37 +165,100 @@ def _run(
                 name=spec.name,
             )
         )
-    if kind == "incidents":
-        incident_steps.enrich(con, workspace, spec, step)
-    elif kind == "counts":
+    accepted = f"__bits & {rejecting_bits(checks)} = 0"
+    fragments: list[incident_steps.Fragment] = []
+    if kind in ("incidents", "counts"):
         step(_("classifying"))
-        incident_steps.classify(con, spec.category_mapping, victim_columns=False)
+        fragments.append(
+            incident_steps.classify(
+                con, spec.category_mapping, accepted, victim_columns=kind == "incidents"
+            )
+        )
+    final = _final_select(kind, spec, source.path, accepted, fragments)
+    con.execute(f"CREATE TEMP VIEW __final AS {final}")
     step(_("checking duplicates"))
     _flag_duplicates(con, kind)
     step(_("loading"))
     _load(con, kind, run)
-    _record_run(con, run, spec, path)
 
 
-def _final_select(kind: str, checks: list, spec: SourceMapping, path: Path) -> str:
-    """Accepted rows with cleared values removed, plus source, run bookkeeping and row hash."""
-    cleared: dict[str, list[str]] = {}
-    for check in checks:
-        if check.action != REJECTED:
-            cleared.setdefault(check.column, []).append(check.condition)
-    cols = []
-    for col in input_columns(kind):
-        conditions = cleared.get(col.name)
-        cols.append(
-            f"CASE WHEN {' OR '.join(conditions)} THEN NULL ELSE {col.name} END AS {col.name}"
-            if conditions
-            else col.name
-        )
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceMapping,
+    source: Source,
+    run: IngestResult,
+    checks: list[Check],
+    locator: Locator | None,
+    row_checks: tuple[Check, ...],
+) -> None:
+    """Read, parse, check (and locate) every row in one streaming pass into ``__staged``."""
+    kind = spec.kind
+    source.register(con)
+    overrides: dict[str, str] = {}
+    relation, available = "__raw", source.columns
+    if spec.layout == "wide":
+        relation, overrides, available = unpivot_months(con, spec, available, str(source.path))
+        run.unit = "cells"  # __row = 100 * file row + month
+    sources = resolve_columns(kind, spec, available, str(source.path))
+    staged = stage_select(kind, spec, sources, relation, overrides, source.types)
+    texts = raw_texts(kind, spec, sources, source.types)
+    locate = locator.select if locator else None
+    select = validated_select(kind, staged, checks, texts, locate=locate, row_checks=row_checks)
+    if locator:
+        locator.register(con)
+    try:
+        con.execute(f"CREATE TEMP TABLE __staged AS {select}")
+    finally:
+        if locator:
+            locator.unregister(con)
+    if relation != "__raw":
+        con.execute(f"DROP VIEW {relation}")
+    source.release(con)
+    ((run.rows_read,),) = con.execute("SELECT count(*) FROM __staged").fetchall()
+
+
+def _report_checks(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> None:
+    """One problem row per (row, failed check), with the raw text that failed."""
+    position = {name: i + 1 for i, name in enumerate(checked_columns(checks))}
+    selects = [
+        f"""SELECT __row, '{c.column}',
+            {f"__raws[{position[c.column]}]" if c.value else "NULL"}, '{c.reason}', '{c.action}',
+            NULL FROM __bad WHERE __bits & {1 << i} <> 0"""
+        for i, c in enumerate(checks)
+    ]
+    con.execute(
+        "CREATE TEMP TABLE __bad AS SELECT __row, __bits, __raws FROM __staged WHERE __bits <> 0"
+    )
+    if selects:
+        con.execute(f"INSERT INTO __problems {' UNION ALL '.join(selects)}")
+    con.execute("DROP TABLE __bad")
+
+
+def _final_select(
+    kind: str,
+    spec: SourceMapping,
+    path: Path,
+    accepted: str,
+    fragments: list[incident_steps.Fragment],
+) -> str:
+    """Accepted rows with their classification, location, source and row hash."""
+    columns = {c.name: f"s.{c.name}" for c in input_columns(kind)}
+    if kind == "incidents":
+        columns.update(area_id="s.area_id", location_status="s.location_status")
     if kind in ("incidents", "counts"):
         source = spec.source or path.stem
-        cols.append(f"'{source.replace(chr(39), '')}' AS source")
-    return f"""SELECT __row, {", ".join(cols)} FROM __staged
-    WHERE __row NOT IN (SELECT row FROM __problems WHERE action = 'rejected')"""
+        columns["source"] = parse.literal(source.replace(chr(39), ""))
+    for fragment in fragments:
+        columns.update(fragment.columns)
+    joins = " ".join(f.join for f in fragments)
+    selected = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    return f"""SELECT *, {hash_expr(kind)} AS row_hash FROM (
+        SELECT s.__row, {selected} FROM __staged s {joins} WHERE s.{accepted})"""
+
+
+def hash_expr(kind: str) -> str:
+    """Content hash of a row of ``kind`` (the same expression in every run: idempotence)."""
+    return f"hash({', '.join(_hash_columns(kind))})"
 
 
 def _hash_columns(kind: str) -> list[str]:
@@ -212,65 +282,78 @@ def _key_expr(kind: str, alias: str = "") -> list[str]:
 
 
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    """Reject repeated rows: same content (duplicate_row) or same key, other content."""
-    hashed = ", ".join(_hash_columns(kind))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE __final AS SELECT *, hash({hashed}) AS row_hash FROM __final"
-    )
+    """Reject repeated rows of ``__final``: same content (duplicate_row) or same key, other
+    content (duplicate_key). Their rows go to ``__dups``.
+
+    A hash aggregate finds the keys seen more than once; only rows with those keys are
+    ordered to tell the first from the repeats.
+    """
     keys = ", ".join(_key_expr(kind))
+    named = ", ".join(f"{k} AS k{i}" for i, k in enumerate(_key_expr(kind)))
     con.execute(
-        f"""INSERT INTO __problems
-        SELECT __row, '{table(kind).key[-1]}', NULL,
-               CASE WHEN row_hash = first_hash THEN 'duplicate_row' ELSE 'duplicate_key' END,
-               'rejected', first_row
+        f"""CREATE TEMP TABLE __repeated AS
+        SELECT {named} FROM __final GROUP BY ALL HAVING count(*) > 1"""
+    )
+    on = " AND ".join(
+        f"{k} IS NOT DISTINCT FROM r.k{i}" for i, k in enumerate(_key_expr(kind, "f"))
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE __dups AS
+        SELECT __row AS row, CASE WHEN row_hash = first_hash THEN 'duplicate_row'
+                                  ELSE 'duplicate_key' END AS reason, first_row
         FROM (SELECT __row, row_hash,
                      first_value(__row) OVER w AS first_row,
                      first_value(row_hash) OVER w AS first_hash,
                      row_number() OVER w AS rn
-              FROM __final WINDOW w AS (PARTITION BY {keys} ORDER BY __row))
+              FROM (SELECT f.* FROM __final f SEMI JOIN __repeated r ON {on})
+              WINDOW w AS (PARTITION BY {keys} ORDER BY __row))
         WHERE rn > 1"""
     )
     con.execute(
-        "DELETE FROM __final WHERE __row IN "
-        "(SELECT row FROM __problems WHERE reason IN ('duplicate_row', 'duplicate_key'))"
+        f"""INSERT INTO __problems SELECT row, '{table(kind).key[-1]}', NULL, reason,
+        '{REJECTED}', first_row FROM __dups"""
     )
+    con.execute("DROP TABLE __repeated")
 
 
 def _load(con: duckdb.DuckDBPyConnection, kind: str, run: IngestResult) -> None:
-    """Insert new rows, replace changed ones, skip unchanged ones (idempotent re-ingest)."""
+    """Insert new rows, replace changed ones, skip unchanged ones (idempotent re-ingest).
+
+    Rows already in the warehouse under the same key are matched first (``__matched``: the
+    target's rowid and whether the content is the same); a first load matches nothing.
+    """
     target = table(kind)
+    fresh = "f.__row NOT IN (SELECT row FROM __dups)"
     on = " AND ".join(
         f"{a} IS NOT DISTINCT FROM {b}"
         for a, b in zip(_key_expr(kind, "t"), _key_expr(kind, "f"), strict=True)
     )
     con.execute(
-        f"""CREATE TEMP TABLE __status AS
-        SELECT f.__row, CASE WHEN t.row_hash IS NULL THEN 'new'
-                             WHEN t.row_hash = f.row_hash THEN 'unchanged'
-                             ELSE 'updated' END AS status
-        FROM __final f LEFT JOIN {kind} t ON {on}"""
+        f"""CREATE TEMP TABLE __matched AS
+        SELECT f.__row, t.rowid AS target_row, t.row_hash = f.row_hash AS same
+        FROM __final f JOIN {kind} t ON {on} WHERE {fresh}"""
     )
-    counts = dict(con.execute("SELECT status, count(*) FROM __status GROUP BY 1").fetchall())
-    run.rows_new = counts.get("new", 0)
-    run.rows_updated = counts.get("updated", 0)
-    run.rows_unchanged = counts.get("unchanged", 0)
-    rejected = con.execute(
-        "SELECT count(DISTINCT row) FROM __problems WHERE action = 'rejected'"
-    ).fetchone()
-    run.rows_rejected = int(rejected[0]) if rejected else 0
-    run.rows_accepted = run.rows_new + run.rows_updated + run.rows_unchanged
+    ((accepted, matched, same),) = con.execute(
+        f"""SELECT (SELECT count(*) FROM __final f WHERE {fresh}),
+                   (SELECT count(*) FROM __matched), (SELECT count(*) FROM __matched WHERE same)"""
+    ).fetchall()
+    run.rows_accepted = accepted
+    run.rows_new = accepted - matched
+    run.rows_updated = matched - same
+    run.rows_unchanged = same
+    ((run.rows_rejected,),) = con.execute(
+        f"SELECT count(DISTINCT row) FROM __problems WHERE action = '{REJECTED}'"
+    ).fetchall()
     if run.rows_updated:
-        keys = ", ".join(_key_expr(kind))
         con.execute(
-            f"""DELETE FROM {kind} WHERE ({keys}) IN (
-                SELECT ({", ".join(_key_expr(kind, "f"))}) FROM __final f
-                JOIN __status s USING (__row) WHERE s.status = 'updated')"""
+            f"DELETE FROM {kind} WHERE rowid IN (SELECT target_row FROM __matched WHERE NOT same)"
         )
+    skip = " AND f.__row NOT IN (SELECT __row FROM __matched WHERE same)" if same else ""
     columns = [c for c in target.column_names if c not in ("ingest_run", "source_row")]
     con.execute(
         f"""INSERT INTO {kind} ({", ".join(columns)}, ingest_run, source_row)
         SELECT {", ".join("f." + c for c in columns)}, '{run.run_id}', f.__row
-        FROM __final f JOIN __status s USING (__row) WHERE s.status <> 'unchanged'"""
+        FROM __final f WHERE {fresh}{skip}"""
     )
     summary = con.execute(
         "SELECT action, reason, count(*) FROM __problems GROUP BY ALL ORDER BY ALL"
@@ -280,7 +363,11 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, run: IngestResult) -> None:
 
 
 def _record_run(
-    con: duckdb.DuckDBPyConnection, run: IngestResult, spec: SourceMapping, path: Path
+    con: duckdb.DuckDBPyConnection,
+    run: IngestResult,
+    spec: SourceMapping,
+    path: Path,
+    digest: str | None = None,
 ) -> None:
     con.execute(
         "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
@@ -288,7 +375,7 @@ def _record_run(
             run.run_id,
             run.kind,
             path.name,
-            file_sha256(path),
+            digest or file_sha256(path),
             spec.name,
             run.rows_read,
             run.rows_accepted,
@@ -305,8 +392,8 @@ def _write_problems(
     con: duckdb.DuckDBPyConnection, workspace: Workspace, run: IngestResult
 ) -> Path | None:
     """Write ``rejects/<run>.csv`` (row, column, value, reason, action, message, fix)."""
-    n = con.execute("SELECT count(*) FROM __problems").fetchone()
-    if not n or not n[0]:
+    ((n,),) = con.execute("SELECT count(*) FROM __problems").fetchall()
+    if not n:
         return None
     reasons = con.execute("SELECT DISTINCT reason FROM __problems").fetchall()
     texts = pa.table(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from barrio.errors import InputError
@@ -51,10 +52,49 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes(path, encoding):
-            return encoding
+    if _is_utf8(path):
+        return "utf-8"
+    if _decodes(path, "cp1252"):
+        return "cp1252"
     return "latin-1"
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8, checked by Arrow's vectorised validator.
+
+    Each chunk is cut before a character that may continue into the next chunk; those last
+    bytes are carried over.
+    """
+    carry = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            data = carry + chunk if carry else chunk
+            cut = _last_boundary(data)
+            if not _valid_utf8(memoryview(data)[:cut]):
+                return False
+            carry = data[cut:]
+    return _valid_utf8(memoryview(carry))
+
+
+def _last_boundary(data: bytes) -> int:
+    """Position before the last (lead byte + continuation bytes) run: a safe place to cut."""
+    end = len(data)
+    back = 0
+    while back < 3 and end - back > 0 and data[end - back - 1] & 0xC0 == 0x80:
+        back += 1
+    if end - back > 0 and data[end - back - 1] >= 0xC0:
+        return end - back - 1
+    return end
+
+
+def _valid_utf8(data: memoryview) -> bool:
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _decodes(path: Path, encoding: str) -> bool:

@@ -8,6 +8,7 @@ original text beside each value as ``<column>__raw`` so that a check can report 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from barrio.config import SourceMapping
@@ -41,6 +42,7 @@ class Check:
     condition: str
     reason: str
     action: str
+    value: bool = True  # report the column's raw text with the problem
 
 
 def input_columns(kind: str) -> list[Column]:
@@ -118,32 +120,143 @@ def stage_select(
     sources: dict[str, str | None],
     relation: str,
     overrides: dict[str, str] | None = None,
+    types: dict[str, str] | None = None,
 ) -> str:
-    """SELECT producing ``__row``, each canonical column and its ``__raw`` text.
+    """SELECT producing ``__row``, each canonical column and its ``__raw`` value.
 
     ``overrides`` gives SQL expressions for the text of some columns (e.g. a wide layout's
-    computed ``period_start``).
+    computed ``period_start``). ``types`` gives the DuckDB type of typed source columns
+    (Parquet): a column read straight from its type keeps its typed value as ``__raw``, which
+    checks only test for NULL (:func:`raw_texts` gives its text for the rejects file).
     """
-    overrides = overrides or {}
-    parts = ["__row"]
+    raws, values = ["__row"], ["__row"]
     for col in input_columns(kind):
-        name = col.name
-        if name in mapping.constants:
-            parts += [f"{parse.literal(mapping.constants[name])} AS {name}", f"NULL AS {name}__raw"]
-            continue
-        if name in overrides:
-            raw = overrides[name]
-        elif sources[name] is not None:
-            raw = parse.text(str(sources[name]))
-        elif name in DEFAULTS[kind]:
-            parts += [f"{parse.literal(DEFAULTS[kind][name])} AS {name}", f"NULL AS {name}__raw"]
-            continue
-        else:
-            parts += [f"CAST(NULL AS {col.sql_type}) AS {name}", f"NULL AS {name}__raw"]
-            continue
-        value = parse.mapped(raw, mapping.values.get(name, {}))
-        parts += [f"{_parsed(col, value, mapping)} AS {name}", f"{raw} AS {name}__raw"]
-    return f"SELECT {', '.join(parts)} FROM {relation}"
+        raw, value = _column(kind, col, mapping, sources, overrides or {}, types or {})
+        raws.append(f"{raw} AS {col.name}__raw")
+        values += [f"{value} AS {col.name}", f"{col.name}__raw"]
+    return f"SELECT {', '.join(values)} FROM (SELECT {', '.join(raws)} FROM {relation})"
+
+
+def _column(
+    kind: str,
+    col: Column,
+    mapping: SourceMapping,
+    sources: dict[str, str | None],
+    overrides: dict[str, str],
+    types: dict[str, str],
+) -> tuple[str, str]:
+    """(raw expression over the source relation, value expression over ``<name>__raw``)."""
+    name = col.name
+    if name in mapping.constants:
+        return "NULL", parse.literal(mapping.constants[name])
+    raw = f"{name}__raw"
+    if name in overrides:
+        return overrides[name], _parsed(
+            col, parse.mapped(raw, mapping.values.get(name, {})), mapping
+        )
+    source = sources.get(name)
+    if source is None:
+        if name in DEFAULTS[kind]:
+            return "NULL", parse.literal(DEFAULTS[kind][name])
+        return "NULL", f"CAST(NULL AS {col.sql_type})"
+    ident, source_type = parse.quote_ident(source), types.get(source, "VARCHAR")
+    fast = _fast(col, mapping, source_type)
+    if fast is not None:
+        return ident, fast
+    text = (
+        parse.text(source)
+        if source_type == "VARCHAR"
+        else f"NULLIF(TRIM({parse.text_of(ident, source_type)}), '')"
+    )
+    return text, _parsed(col, parse.mapped(raw, mapping.values.get(name, {})), mapping)
+
+
+def _fast(col: Column, mapping: SourceMapping, source_type: str) -> str | None:
+    """Typed read of a non-text column (no value mapping, no sex/yes-no spelling to read)."""
+    if source_type == "VARCHAR" or col.name in mapping.values or col.name in SEX_COLUMNS:
+        return None
+    return parse.typed(col.sql_type, f"{col.name}__raw", source_type)
+
+
+def raw_texts(
+    kind: str,
+    mapping: SourceMapping,
+    sources: dict[str, str | None],
+    types: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Canonical column -> SQL text of its ``__raw`` value, as written in the rejects file."""
+    out = {}
+    for col in input_columns(kind):
+        raw = f"{col.name}__raw"
+        source = sources.get(col.name)
+        source_type = (types or {}).get(source, "VARCHAR") if source else "VARCHAR"
+        typed = source is not None and col.name not in mapping.constants
+        fast = typed and _fast(col, mapping, source_type) is not None
+        out[col.name] = parse.text_of(raw, source_type) if fast else raw
+    return out
+
+
+def checked_columns(checks: list[Check]) -> list[str]:
+    """Columns that some check reports, in order: the layout of ``__raws``."""
+    return list(dict.fromkeys(c.column for c in checks if c.value))
+
+
+def rejecting_bits(checks: list[Check]) -> int:
+    """``__bits`` mask of the checks that reject a row."""
+    return sum(1 << i for i, c in enumerate(checks) if c.action == REJECTED)
+
+
+def validated_select(
+    kind: str,
+    staged: str,
+    checks: list[Check],
+    texts: dict[str, str],
+    *,
+    locate: Callable[[str], str] | None = None,
+    row_checks: tuple[Check, ...] = (),
+) -> str:
+    """One pass over ``staged``: canonical values (cleared ones set to NULL) and the checks.
+
+    ``__bits`` has bit ``i`` set when ``checks[i]`` holds for the row, then one bit per
+    ``row_checks`` (set only on rows no check rejects); ``__raws`` lists the raw text of the
+    :func:`checked_columns`, only for rows with a problem, so that the text of millions of
+    good rows is never kept. ``locate`` wraps the checked rows in the coordinate cleaning and
+    area assignment (:meth:`barrio.ingest.locate.Locator.select`); ``row_checks`` test it.
+    """
+    every = [*checks, *row_checks]
+    if len(every) > 62:
+        raise ValueError(f"at most 62 checks fit in __bits, got {len(every)}")
+    cleared: dict[str, int] = {}
+    for i, check in enumerate(checks):
+        if check.action != REJECTED:
+            cleared[check.column] = cleared.get(check.column, 0) | 1 << i
+    columns = {
+        c.name: f"CASE WHEN __bits & {cleared[c.name]} <> 0 THEN NULL ELSE {c.name} END"
+        if c.name in cleared
+        else c.name
+        for c in input_columns(kind)
+    }
+    checked = f"SELECT *, {_bits(checks, 0)} AS __bits FROM ({staged})"
+    row_bits = "0"
+    if locate:
+        checked = locate(checked)
+        columns.update(lon="__lon", lat="__lat", area_id="__area", location_status="__status")
+        row_bits = (
+            f"CASE WHEN __bits & {rejecting_bits(checks)} = 0 "
+            f"THEN {_bits(row_checks, len(checks))} ELSE 0 END"
+        )
+    selected = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    raws = ", ".join(texts[name] for name in checked_columns(checks))
+    return f"""SELECT __row, {selected}, __bits, CASE WHEN __bits <> 0 THEN [{raws}] END AS __raws
+        FROM (SELECT * EXCLUDE (__bits), __bits + {row_bits} AS __bits FROM ({checked}))"""
+
+
+def _bits(checks: list[Check] | tuple[Check, ...], first: int) -> str:
+    terms = [
+        f"(CASE WHEN {c.condition} THEN {1 << i} ELSE 0 END)"
+        for i, c in enumerate(checks, start=first)
+    ]
+    return " + ".join(terms) or "0"
 
 
 def column_checks(kind: str, today: dt.date) -> list[Check]:
