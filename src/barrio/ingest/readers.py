@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -152,7 +152,25 @@ def read_text_table(
     )
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> TextTable:
+@dataclass(frozen=True)
+class CsvLayout:
+    """A CSV file's encoding, delimiter, column names and the Arrow options that read it as text."""
+
+    encoding: str
+    delimiter: str
+    names: list[str]
+    read_options: Any
+    parse_options: Any
+    convert_options: Any
+
+
+def csv_layout(
+    path: Path, encoding: str | None, delimiter: str | None, block_size: int
+) -> CsvLayout:
+    """Detect encoding and delimiter, read the header, and build Arrow's reading options.
+
+    Every column is read as text (nulls for empty cells); validation types them later.
+    """
     import pyarrow.csv as pacsv
 
     encoding = encoding or detect_encoding(path)
@@ -168,27 +186,46 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> TextTa
         )
     names = _unique_names(header)
     arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    return CsvLayout(
+        encoding,
+        delimiter,
+        names,
+        pacsv.ReadOptions(
+            encoding=arrow_encoding, column_names=names, skip_rows=1, block_size=block_size
+        ),
+        pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def csv_error(path: Path, exc: Exception) -> InputError:
+    """The message for a file Arrow cannot parse as CSV."""
+    return InputError(
+        _("{path}: cannot parse as CSV ({error})", path=path, error=str(exc).splitlines()[0]),
+        hint=_("Check the delimiter and quoting; pass --delimiter or --encoding if needed."),
+        file=str(path),
+    )
+
+
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> TextTable:
+    import pyarrow.csv as pacsv
+
+    layout = csv_layout(path, encoding, delimiter, block_size=64 << 20)
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(
-                encoding=arrow_encoding, column_names=names, skip_rows=1, block_size=64 << 20
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
+            read_options=layout.read_options,
+            parse_options=layout.parse_options,
+            convert_options=layout.convert_options,
         )
     except pa.ArrowInvalid as exc:
-        raise InputError(
-            _("{path}: cannot parse as CSV ({error})", path=path, error=str(exc).splitlines()[0]),
-            hint=_("Check the delimiter and quoting; pass --delimiter or --encoding if needed."),
-            file=str(path),
-        ) from exc
-    return TextTable(table, encoding=encoding, delimiter=delimiter)
+        raise csv_error(path, exc) from exc
+    return TextTable(table, encoding=layout.encoding, delimiter=layout.delimiter)
 
 
 def _unique_names(header: list[str]) -> list[str]:

@@ -14,8 +14,6 @@ row (see :mod:`barrio.ingest.stage`), instead of first holding the whole file in
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +26,9 @@ from barrio.errors import InputError
 from barrio.i18n import _
 from barrio.ingest.parse import literal
 from barrio.ingest.readers import (
-    _SAMPLE,
     CSV_SUFFIXES,
-    _unique_names,
-    detect_delimiter,
-    detect_encoding,
+    csv_error,
+    csv_layout,
     read_text_table,
 )
 
@@ -75,7 +71,7 @@ class Source:
         """The error to report when streaming the file failed part-way, if it did."""
         if not self.errors:
             return None
-        return _csv_error(self.path, self.errors[0])
+        return csv_error(self.path, self.errors[0])
 
 
 def open_source(
@@ -105,36 +101,18 @@ def open_source(
 def _open_csv(path: Path, encoding: str | None, delimiter: str | None) -> Source:
     import pyarrow.csv as pacsv
 
-    encoding = encoding or detect_encoding(path)
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        sample = fh.read(_SAMPLE)
-    delimiter = delimiter or detect_delimiter(sample)
-    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
-    if not header:
-        raise InputError(
-            _("{path} is empty", path=path),
-            hint=_("Give a file with a header row."),
-            file=str(path),
-        )
-    names = _unique_names(header)
-    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    layout = csv_layout(path, encoding, delimiter, block_size=_BLOCK)
+    names = layout.names
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(
-                encoding=arrow_encoding, column_names=names, skip_rows=1, block_size=_BLOCK
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
+            read_options=layout.read_options,
+            parse_options=layout.parse_options,
+            convert_options=layout.convert_options,
         )
     except pa.ArrowInvalid as exc:
-        raise _csv_error(path, exc) from exc
-    source = Source(path, names, dict.fromkeys(names, "VARCHAR"), encoding, delimiter)
+        raise csv_error(path, exc) from exc
+    source = Source(path, names, dict.fromkeys(names, "VARCHAR"), layout.encoding, layout.delimiter)
     schema = pa.schema([*reader.schema, pa.field("__row", pa.int64())])
     source.arrow = pa.RecordBatchReader.from_batches(
         schema, _numbered(reader, schema, source.errors)
@@ -171,11 +149,3 @@ def _open_parquet(path: Path) -> Source:
     types = {name: str(kind) for name, kind, *_rest in described if name != "file_row_number"}
     sql = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __row FROM {scan}"
     return Source(path, list(types), types, sql=sql)
-
-
-def _csv_error(path: Path, exc: Exception) -> InputError:
-    return InputError(
-        _("{path}: cannot parse as CSV ({error})", path=path, error=str(exc).splitlines()[0]),
-        hint=_("Check the delimiter and quoting; pass --delimiter or --encoding if needed."),
-        file=str(path),
-    )
