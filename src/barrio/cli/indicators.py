@@ -123,8 +123,7 @@ def compute(
         if fmt == "table":
             _print_headline(workspace)
 
-    result = run_command(as_json, lambda: _jsonable(work()), render)
-    del result
+    run_command(as_json, lambda: _jsonable(work()), render)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +140,9 @@ def _write(table: Any, fmt: str, target: Path) -> None:
     elif fmt == "json":
         table.to_json(target, orient="records", date_format="iso", force_ascii=False)
     elif fmt == "xlsx":
-        with __import__("pandas").ExcelWriter(target, engine="openpyxl") as writer:
+        import pandas as pd
+
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="indicators", index=False)
             writer.sheets["indicators"].freeze_panes = "A2"
     else:  # pragma: no cover - checked before
@@ -151,37 +152,36 @@ def _write(table: Any, fmt: str, target: Path) -> None:
 def _print_headline(workspace: Path | None) -> None:
     """The latest period's totals at the top level: what an analyst looks at first."""
     from barrio.indicators.catalog import load_catalog
-    from barrio.indicators.service import stored_table
+    from barrio.indicators.service import headline
     from barrio.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    table = stored_table(ws)
-    if table.empty:
+    level, latest = headline(ws)
+    if latest.empty:
         return
-    sizes = table.groupby("area_level")["area_id"].nunique().sort_values()
-    top = table[
-        (table["area_level"] == sizes.index[0])
-        & (table["sex"] == "total")
-        & (table["age_group"] == "total")
-    ]
-    latest = top[top["period_start"] == top["period_start"].max()]
     catalog = load_catalog(ws.root)
     lang = current_locale()
-    out = Table(title=_("Latest period, {level}", level=sizes.index[0]))
+    out = Table(title=_("Latest period, {level}", level=level))
     for name in ("Indicator", "Period", "Count", "Rate", "95% CI", "vs previous", "p"):
         out.add_column(_(name))
-    for r in latest.sort_values("indicator_id").itertuples():
-        ind = catalog.get(r.indicator_id)
+    rows: list[dict[Any, Any]] = latest.to_dict("records")
+    for r in rows:
+        ind = catalog.get(r["indicator_id"])
         out.add_row(
-            ind.label(lang) if ind else r.indicator_id,
-            str(r.period_start)[:10],
-            f"{r.numerator:,}",
-            "-" if r.value != r.value else f"{r.value:.1f}",
-            "-" if r.lower != r.lower else f"{r.lower:.1f}–{r.upper:.1f}",
-            "-" if r.change_prev_pct != r.change_prev_pct else f"{r.change_prev_pct:+.1f}%",
-            "-" if r.p_change_prev != r.p_change_prev else f"{r.p_change_prev:.3f}",
+            ind.label(lang) if ind else r["indicator_id"],
+            str(r["period_start"])[:10],
+            f"{r['numerator']:,}",
+            _number(r["value"], "{:.1f}"),
+            _number(r["lower"], "{:.1f}") + "–" + _number(r["upper"], "{:.1f}"),
+            _number(r["change_prev_pct"], "{:+.1f}%"),
+            _number(r["p_change_prev"], "{:.3f}"),
         )
     console.print(out)
+
+
+def _number(value: Any, pattern: str) -> str:
+    """A formatted number, or "-" when missing."""
+    return "-" if value is None or value != value else pattern.format(value)
 
 
 def opensdg(

@@ -157,7 +157,7 @@ def indicator_table(
             con, base, source, seg_df, inds, period, chosen, by_dims, smooth, confidence
         )
     finally:
-        base.release() if hasattr(base, "release") else None
+        base.release()
 
 
 def _assemble(

@@ -61,14 +61,6 @@ def period_midpoint(index: ir.IntegerValue, period: str) -> ir.FloatingValue:
     return index.cast("float64") / per_year + 0.5 / per_year
 
 
-def period_start_of(index: int, period: str) -> pd.Timestamp:
-    """First day of the period with integer ``index`` (inverse of :func:`period_index`)."""
-    per_year = PERIODS[period]
-    year, sub = divmod(index, per_year)
-    month = sub * (12 // per_year) + 1
-    return pd.Timestamp(year=year, month=month, day=1)
-
-
 def _age_case(age: ir.IntegerValue, groups: list[AgeGroup]) -> ir.StringValue:
     if not groups:
         return ibis.literal(UNKNOWN)

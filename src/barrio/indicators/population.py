@@ -201,11 +201,3 @@ def segments(population: pd.DataFrame) -> pd.DataFrame:
         out.loc[single, col] = out.loc[single, src]
     cols = [*keys, "t_from", "t_to", "k_from", "k_to", "p_from", "p_to", "n_knots"]
     return out[cols].reset_index(drop=True)
-
-
-def value_at(seg: pd.DataFrame, t: np.ndarray) -> np.ndarray:
-    """Evaluate segments (one row per t) at times ``t`` (used by tests and small tables)."""
-    span = (seg["k_to"] - seg["k_from"]).to_numpy()
-    rise = (seg["p_to"] - seg["p_from"]).to_numpy()
-    slope = np.where(span > 0, rise / np.where(span > 0, span, 1), 0.0)
-    return np.maximum(0.0, seg["p_from"].to_numpy() + slope * (t - seg["k_from"].to_numpy()))

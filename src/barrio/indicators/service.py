@@ -168,6 +168,26 @@ def stored_table(
         return con.execute(f"SELECT * FROM indicators{clause}", params).df()
 
 
+def headline(ws: Workspace) -> tuple[str, pd.DataFrame]:
+    """Total rows of the latest stored period at the top area level (what one reads first)."""
+    from barrio.warehouse.duck import connect
+
+    with connect(ws.warehouse_path, read_only=True) as con:
+        top = con.execute(
+            "SELECT area_level FROM indicators GROUP BY area_level"
+            " ORDER BY count(DISTINCT area_id), area_level LIMIT 1"
+        ).fetchone()
+        if top is None:
+            return "", pd.DataFrame()
+        rows = con.execute(
+            "SELECT * FROM indicators WHERE area_level = ? AND sex = 'total'"
+            " AND age_group = 'total' AND period_start = (SELECT max(period_start)"
+            " FROM indicators WHERE area_level = ?) ORDER BY indicator_id",
+            [top[0], top[0]],
+        ).df()
+    return str(top[0]), rows
+
+
 def describe_missing(table: pd.DataFrame) -> str:
     """A one-line note when some rows have no denominator (for the CLI)."""
     missing = int(table["denominator"].isna().sum())
