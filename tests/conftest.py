@@ -107,3 +107,33 @@ def spark_session():
     )
     yield spark
     spark.stop()
+
+
+def require_binary(name: str, package: str) -> str:
+    """The path of a system program the test needs: skip locally, fail in CI when absent."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        _missing_service(f"{name} is not installed (apt-get install {package})")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for browser tests (Playwright drives it; never `playwright install`)."""
+    return require_binary("chromium", "chromium")
+
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fixture city after the whole demo (indicators, priority set, alerts, diagnosis,
+    risk matrix, recommendations, assessment): built once per test process, read only.
+
+    Tests that change it copy it first (``shutil.copytree``).
+    """
+    from barrio.demo import run_demo
+
+    root = tmp_path_factory.mktemp("demo") / "city"
+    run_demo(root, size="small", seed=2020)
+    return root

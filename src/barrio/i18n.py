@@ -14,11 +14,16 @@ with Babel on first use so ``import barrio`` stays light and no compile step is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 
 SUPPORTED = ("es", "en")
-_current: str | None = None
+# A context variable, so that concurrent web requests (and threads started from them) each keep
+# their own language.
+_current: ContextVar[str | None] = ContextVar("barrio_locale", default=None)
 
 
 def default_locale() -> str:
@@ -32,15 +37,28 @@ def default_locale() -> str:
 
 def set_locale(locale: str | None) -> None:
     """Choose the language of messages; ``None`` returns to the default."""
-    global _current
+    _current.set(_checked(locale))
+
+
+def _checked(locale: str | None) -> str | None:
     if locale is not None and locale[:2].lower() not in SUPPORTED:
         raise ValueError(f"unknown language {locale!r}; expected one of: {', '.join(SUPPORTED)}")
-    _current = None if locale is None else locale[:2].lower()
+    return None if locale is None else locale[:2].lower()
+
+
+@contextmanager
+def using_locale(locale: str | None) -> Iterator[str]:
+    """Render messages in ``locale`` inside the block (a report, a web request), then restore."""
+    token = _current.set(_checked(locale))
+    try:
+        yield current_locale()
+    finally:
+        _current.reset(token)
 
 
 def current_locale() -> str:
     """The language messages are rendered in now."""
-    return _current or default_locale()
+    return _current.get() or default_locale()
 
 
 @cache
