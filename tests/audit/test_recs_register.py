@@ -127,7 +127,20 @@ def test_invalid_status_changes_are_rejected(sqlite_register, code, status, on, 
         record_status(s, code, status, on=on, evidence_text=evidence)
 
 
+def _finding(session, finding_id: int) -> None:
+    from barrio.store.diagnosis import Activity, Finding
+
+    activity = Activity(code=f"A{finding_id}", kind="focus_group", held_on=D(2023, 3, 1),
+                        area_id="B", facilitator="Ana")  # fmt: skip
+    session.add(Finding(id=finding_id, code=f"F{finding_id}", activity=activity, kind="threat",
+                        theme="robbery", description="x", intensity=3, area_id="B",
+                        segment="s1"))  # fmt: skip
+    session.flush()
+
+
 def test_updates_keep_unchanged_links_and_log_only_real_changes(register):
+    with register.session(actor="setup") as s:
+        _finding(s, 7)
     with register.session(actor="eva") as s:
         rec = get_recommendation(s, "R-001")
         assert not update_recommendation(s, rec, title="Luminarias")
@@ -147,6 +160,13 @@ def test_updates_keep_unchanged_links_and_log_only_real_changes(register):
     update = next(r for r in rows if r[1] == "update")
     assert update[3] == {"title": "Luminarias", "priority": "medium"}
     assert update[4] == {"title": "Luminarias LED", "priority": "high"}
+
+
+def test_links_to_unknown_findings_are_refused(sqlite_register):
+    with sqlite_register.session() as s:
+        rec = get_recommendation(s, "R-001")
+        with pytest.raises(RegisterError, match="unknown diagnosis finding"):
+            set_links(s, rec, "OBRAS", [], ["A"], [99])
 
 
 def test_list_filters(register):

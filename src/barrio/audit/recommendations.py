@@ -235,6 +235,7 @@ def set_links(
     co = {get_institution(session, c).id: None for c in _clean("co_responsible", co_responsible)}
     hoods = dict.fromkeys(_clean("neighborhoods", neighborhoods))
     finding_ids = dict.fromkeys(_clean("findings", findings))
+    _check_findings(session, list(finding_ids))
     changed |= _sync(rec.co_responsible, co, "institution_id",
                      lambda key: RecommendationInstitution(institution_id=key))  # fmt: skip
     changed |= _sync(rec.neighborhoods, hoods, "area_id",
@@ -242,6 +243,22 @@ def set_links(
     changed |= _sync(rec.findings, finding_ids, "finding_id",
                      lambda key: RecommendationFinding(finding_id=key))  # fmt: skip
     return changed
+
+
+def _check_findings(session: Session, ids: list[int]) -> None:
+    """A RegisterError naming the finding ids that are not in the diagnosis."""
+    from barrio.store.diagnosis import Finding
+
+    if not ids:
+        return
+    found = set(session.scalars(select(Finding.id).where(Finding.id.in_(ids))).all())
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise RegisterError(
+            _("unknown diagnosis finding(s) {ids}", ids=", ".join(missing)),
+            hint=_("import the diagnosis first (barrio diagnosis import) or correct the id"),
+            findings=missing,
+        )
 
 
 def _sync(rows: list[Any], wanted: dict[Any, None], key: str, make: Any) -> bool:

@@ -100,6 +100,7 @@ def check_references(
     institutions = set(session.scalars(select(Institution.code)).all())
     institutions |= {r["code"] for _n, r in _each(sheets.get("institutions"))}
     areas = set(known_areas) if known_areas is not None else None
+    findings = _known_findings(session, recs)
     for number, row in _each(recs):
         assert recs is not None
         bad = _reporter(problems, recs, number)
@@ -113,8 +114,21 @@ def check_references(
         missing = [a for a in row["neighborhoods"] if areas is not None and a not in areas]
         if missing:
             bad("neighborhoods", "; ".join(missing), "unknown_area")
+        absent = [str(f) for f in row["findings"] if f not in findings]
+        if absent:
+            bad("findings", "; ".join(absent), "unknown_finding")
     if events is not None:
         _check_events(session, recs, events, problems)
+
+
+def _known_findings(session: Session, recs: Sheet | None) -> set[int]:
+    """The ids of the stored diagnosis findings that the sheet's recommendations name."""
+    from barrio.store.diagnosis import Finding
+
+    wanted = sorted({f for _n, row in _each(recs) for f in row["findings"]})
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Finding.id).where(Finding.id.in_(wanted))).all())
 
 
 @dataclass

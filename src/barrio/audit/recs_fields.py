@@ -38,6 +38,10 @@ REGISTER_REASONS: dict[str, tuple[str, str]] = {
         "add the recommendation first or correct the code",
     ),
     "unknown_area": ("neighborhood not in the workspace areas", "use an area_id of the areas"),
+    "unknown_finding": (
+        "finding id not in the diagnosis",
+        "import the diagnosis first (barrio diagnosis import) or correct the id",
+    ),
     "bad_transition": ("status change not allowed", "see the allowed changes in the docs"),
     "event_out_of_order": (
         "event dated before the latest recorded event of the recommendation",

@@ -1,9 +1,9 @@
 """Build a workspace's risk matrix: records from the warehouse, findings from the store.
 
-The records side comes from :func:`barrio.audit.crime_rates.crime_rates_by_theme` (to be swapped
-for the indicators engine), the residents' side from the stored findings; the matrix itself is
-the pure :func:`barrio.audit.risk.risk_matrix`. The full matrix, with every row's explanation, is
-written to ``out/risk_matrix.csv`` with a JSON manifest beside it.
+The records side comes from :func:`barrio.audit.crime_rates.crime_rates_by_theme` (the
+indicators engine, on the workspace's engine), the residents' side from the stored findings; the
+matrix itself is the pure :func:`barrio.audit.risk.risk_matrix`. The full matrix, with every row's
+explanation, is written to ``out/risk_matrix.csv`` with a JSON manifest beside it.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def build_risk_matrix(
     ]  # fmt: skip
     period = {"start": rates["start"].iloc[0], "end": rates["end"].iloc[0]} if len(rates) else {}
     parameters = {**matrix.parameters, "records_period": period,
-                  "population_year": _first(rates, "population_year")}  # fmt: skip
+                  "population_method": _first(rates, "population_method"),
+                  "records_months": _first(rates, "months")}  # fmt: skip
     out = ws.out / "risk_matrix.csv"
     table.to_csv(out, index=False, encoding="utf-8")
     meta = {

@@ -35,11 +35,9 @@ def _store(ws: Any) -> Any:
 
 def _known_areas(ws: Any) -> set[str] | None:
     """Area ids in the warehouse (None when no areas are loaded: the check is skipped)."""
-    from barrio.warehouse.duck import connect
+    from barrio.audit.recs_workspace import known_areas
 
-    with connect(ws.warehouse_path, read_only=True) as con:
-        ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
-    return ids or None
+    return known_areas(ws)
 
 
 def _area_names(ws: Any) -> dict[str, str]:

@@ -33,12 +33,18 @@ def version() -> None:
     typer.echo(__version__)
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
-    """Attach the command groups (each module exposes ``register(app)``)."""
+    """Attach the command groups (each module exposes ``register(app)``), once."""
     from barrio.cli import commands
 
+    if _registered:
+        return
     for module in commands.modules():
         module.register(app)
+    _registered.append(True)
 
 
 def run() -> None:

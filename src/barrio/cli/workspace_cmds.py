@@ -11,6 +11,7 @@ from rich.table import Table
 
 from barrio.cli.options import WorkspaceOption
 from barrio.cli.output import JsonOption, console, run_command
+from barrio.errors import InputError
 from barrio.i18n import _
 from barrio.ingest.result import IngestResult
 
@@ -46,7 +47,9 @@ def init(
 
 
 def ingest(
-    kind: str = typer.Argument(..., help="areas | population | incidents | counts"),
+    kind: str = typer.Argument(
+        ..., help="areas | population | incidents | counts | diagnosis | recommendations"
+    ),
     file: Path = typer.Argument(..., help="CSV, Excel, Parquet, GeoPackage, GeoJSON, Shapefile."),
     mapping: str | None = typer.Option(
         None, "--mapping", "-m", help="Mapping name (barrio.toml or shipped) or TOML path."
@@ -54,9 +57,17 @@ def ingest(
     workspace: Path | None = WorkspaceOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Validate a file and load it into the workspace warehouse; reconcile every row."""
+    """Validate a file and load it into the workspace warehouse; reconcile every row.
+
+    ``diagnosis`` and ``recommendations`` go to the application store, exactly as
+    ``barrio diagnosis import`` and ``barrio recs import`` do.
+    """
     from barrio.ingest.service import ingest as ingest_file
     from barrio.workspace import Workspace
+
+    if kind in ("diagnosis", "recommendations"):
+        _ingest_records(kind, file, mapping, workspace, as_json)
+        return
 
     def work() -> dict[str, Any]:
         ws = Workspace.open(workspace)
@@ -78,6 +89,32 @@ def ingest(
             return ingest_file(ws, kind, file, mapping=mapping, step=step).to_dict()
 
     run_command(as_json, work, render_ingest)
+
+
+def _ingest_records(
+    kind: str, file: Path, mapping: str | None, workspace: Path | None, as_json: bool
+) -> None:
+    """``barrio ingest diagnosis|recommendations``: the audit imports under the ingest verb."""
+    if mapping is not None:
+
+        def refuse() -> None:
+            group = "diagnosis" if kind == "diagnosis" else "recs"
+            raise InputError(
+                _("--mapping does not apply to {kind}: its template has fixed columns", kind=kind),
+                hint=_("Fill the template (barrio {group} template); import it without --mapping.",
+                       group=group),
+            )  # fmt: skip
+
+        run_command(as_json, refuse, lambda _data: None)
+        return
+    if kind == "diagnosis":
+        from barrio.cli.audit import import_ as import_diagnosis
+
+        import_diagnosis([file], workspace=workspace, codebook=None, user=None, as_json=as_json)
+    else:
+        from barrio.cli.recs import import_ as import_recommendations
+
+        import_recommendations(file, workspace=workspace, author=None, as_json=as_json)
 
 
 def render_ingest(data: dict[str, Any]) -> None:
