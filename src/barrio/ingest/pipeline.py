@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -22,9 +23,10 @@ import pyarrow as pa
 from barrio.config import SourceMapping, resolve_mapping
 from barrio.errors import BarrioError, IngestError
 from barrio.i18n import _
+from barrio.ingest import categories, names, parse
 from barrio.ingest import incidents as incident_steps
-from barrio.ingest import parse
 from barrio.ingest.locate import Locator, location_checks, locator_for
+from barrio.ingest.options import CountOptions, count_options
 from barrio.ingest.problems import REJECTED, fix, message
 from barrio.ingest.result import IngestResult
 from barrio.ingest.source import Source, open_source
@@ -96,6 +98,7 @@ def ingest_table(
     started = time.perf_counter()
     step = step or (lambda _name: None)
     spec = resolve_mapping(mapping, kind, workspace.config)
+    options = count_options(mapping, kind, workspace.config)
     path = Path(path)
     run = IngestResult(run_id=new_run_id(kind), kind=kind, file=str(path), mapping=spec.name)
     step(_("reading"))
@@ -105,7 +108,7 @@ def ingest_table(
     with connect(workspace.warehouse_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _run(con, workspace, spec, source, run, today or dt.date.today(), step)
+            _run(con, workspace, spec, options, source, run, today or dt.date.today(), step)
             _record_run(con, run, spec, path, digest.result())
             con.execute("COMMIT")
         except BaseException as exc:
@@ -142,21 +145,25 @@ def _run(
     con: duckdb.DuckDBPyConnection,
     workspace: Workspace,
     spec: SourceMapping,
+    options: CountOptions,
     source: Source,
     run: IngestResult,
     today: dt.date,
     step: Step,
 ) -> None:
     kind = spec.kind
+    options.check_kind(kind, spec.name)
     checks = column_checks(kind, today)
     row_checks: tuple[Check, ...] = ()
     locator = None
     if kind == "incidents":
         locator = locator_for(con, workspace, spec.crs)
         row_checks = tuple(location_checks())
-    step(_("validating"))
-    _stage(con, spec, source, run, checks, locator, row_checks)
+    if options.by_name:
+        checks = names.name_checks(checks)
     con.execute(PROBLEMS_DDL)
+    step(_("validating"))
+    _stage(con, workspace, spec, options, source, run, checks, locator, row_checks)
     _report_checks(con, [*checks, *row_checks])
     if kind in ("incidents", "counts") and not spec.category_mapping:
         run.warnings.append(
@@ -184,7 +191,9 @@ def _run(
 
 def _stage(
     con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
     spec: SourceMapping,
+    options: CountOptions,
     source: Source,
     run: IngestResult,
     checks: list[Check],
@@ -192,16 +201,16 @@ def _stage(
     row_checks: tuple[Check, ...],
 ) -> None:
     """Read, parse, check (and locate) every row in one streaming pass into ``__staged``."""
-    kind = spec.kind
+    kind, file = spec.kind, str(source.path)
     source.register(con)
-    overrides: dict[str, str] = {}
-    relation, available = "__raw", source.columns
-    if spec.layout == "wide":
-        relation, overrides, available = unpivot_months(con, spec, available, str(source.path))
-        run.unit = "cells"  # __row = 100 * file row + month
-    sources = resolve_columns(kind, spec, available, str(source.path))
-    staged = stage_select(kind, spec, sources, relation, overrides, source.types)
+    shape = _reshape(con, workspace, spec, options, source, run)
+    sources = resolve_columns(kind, spec, shape.available, file)
+    staged = stage_select(
+        kind, spec, sources, shape.relation, shape.overrides, source.types, shape.extras
+    )
     texts = raw_texts(kind, spec, sources, source.types)
+    if options.by_name:
+        texts["area_id"] = "__area_text"
     locate = locator.select if locator else None
     select = validated_select(kind, staged, checks, texts, locate=locate, row_checks=row_checks)
     if locator:
@@ -211,10 +220,78 @@ def _stage(
     finally:
         if locator:
             locator.unregister(con)
-    if relation != "__raw":
-        con.execute(f"DROP VIEW {relation}")
+    for view in reversed(shape.views):
+        con.execute(f"DROP VIEW {view}")
     source.release(con)
+    con.execute("DROP TABLE IF EXISTS __src")
     ((run.rows_read,),) = con.execute("SELECT count(*) FROM __staged").fetchall()
+
+
+@dataclass
+class _Shape:
+    """The relation the staging reads: its name, the columns it offers to the mapping, raw-text
+    overrides of canonical columns, extra columns for checks, and the views to drop after."""
+
+    relation: str
+    available: list[str]
+    overrides: dict[str, str] = field(default_factory=dict)
+    extras: tuple[str, ...] = ()
+    views: list[str] = field(default_factory=list)
+
+
+def _reshape(
+    con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
+    spec: SourceMapping,
+    options: CountOptions,
+    source: Source,
+    run: IngestResult,
+) -> _Shape:
+    """Turn ``__raw`` into long rows with canonical columns where the mapping asks for it.
+
+    Wide months and category columns are unpivoted, the period built from year and month
+    columns, area names resolved. A file with category columns or area names is first copied
+    into a temporary table (``__src``): its distinct names and its totals are read before the
+    rows are staged.
+    """
+    file, relation, available = str(source.path), "__raw", source.columns
+    overrides: dict[str, str] = {}
+    views: list[str] = []
+    if options.by_name or options.by_category:
+        con.execute("CREATE TEMP TABLE __src AS SELECT * FROM __raw")
+        relation = "__src"
+    if spec.layout == "wide":
+        relation, overrides, available = unpivot_months(con, spec, available, file, relation)
+        run.unit = "cells"  # __row = 100 * file row + month
+        views.append(relation)
+    if options.by_category:
+        categories.total_mismatches(con, options, relation, available, source.types, file)
+        relation, overrides, available = categories.unpivot_categories(
+            con, options, relation, available, source.types, file
+        )
+        run.unit = categories.UNIT
+        views.append(relation)
+    period = categories.period_from_year_month(spec, options, available, file)
+    if period:
+        overrides.update(period)
+        available = [*available, "period_start"]
+    extras: tuple[str, ...] = ()
+    if options.by_name:
+        categories.check_columns(
+            [spec.source_column("area_id"), *filter(None, [options.parent_column])],
+            available,
+            file,
+            "area_id / parent_column",
+        )
+        level = names.target_level(con, options, workspace.config.levels)
+        relation, named = names.resolve_names(
+            con, options, relation, spec.source_column("area_id"), level
+        )
+        overrides.update(named)
+        extras = names.EXTRAS
+        views.append(relation)
+        run.warnings += names.name_warnings(names.name_hints(con))
+    return _Shape(relation, available, overrides, extras, views)
 
 
 def _report_checks(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> None:
@@ -407,11 +484,24 @@ def _write_problems(
     out = workspace.rejects / f"{run.run_id}.csv"
     tmp = out.with_suffix(".tmp")
     file_name = Path(run.file).name.replace("'", "")
-    row = "p.row // 100 AS row, p.row % 100 AS month" if run.unit == "cells" else "p.row"
+    row = {
+        "cells": "p.row // 100 AS row, p.row % 100 AS month",
+        categories.UNIT: f"p.row // {categories.CELLS} AS row, c.category",
+    }.get(run.unit, "p.row")
+    cells = (
+        f"LEFT JOIN __cell_names c ON c.position = p.row % {categories.CELLS}"
+        if run.unit == categories.UNIT
+        else ""
+    )
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS __hints (reason VARCHAR, value VARCHAR, hint VARCHAR)"
+    )
     con.execute(
         f"""COPY (SELECT '{file_name}' AS file, {row}, p."column", p.value, p.reason, p.action,
-                  t.message, t.fix, p.related_row
-                  FROM __problems p JOIN __texts t USING (reason) ORDER BY p.row, p."column")
+                  t.message, COALESCE(h.hint, t.fix) AS fix, p.related_row
+                  FROM __problems p JOIN __texts t USING (reason)
+                  LEFT JOIN __hints h ON h.reason = p.reason AND h.value = p.value {cells}
+                  ORDER BY p.row, p."column")
         TO '{tmp}' (HEADER, DELIMITER ',')"""
     )
     tmp.replace(out)

@@ -56,6 +56,22 @@ REASONS: dict[str, tuple[str, str]] = {
         "identifier already used by an earlier row with different content",
         "make identifiers unique",
     ),
+    "unknown_area_name": (
+        "area name not found among the loaded areas",
+        "fix the name, load the area, or add the name to [area_aliases] in the mapping",
+    ),
+    "ambiguous_area_name": (
+        "several loaded areas have this name",
+        "give the parent area (parent_column), or add the name to [area_aliases]",
+    ),
+    "approximate_area_name": (
+        "area name matched only by its beginning or end; loaded",
+        "check the pairing; add the name to [area_aliases] to make it explicit",
+    ),
+    "total_mismatch": (
+        "the category columns do not add up to the total column",
+        "check the row in the source",
+    ),
     "unknown_level": ("area level not in barrio.toml [areas] levels", "add the level or fix it"),
     "unknown_parent": ("parent area not found", "load the parent area or fix parent_id"),
     "invalid_geometry": ("invalid polygon; repaired", "repair the geometry in a GIS"),

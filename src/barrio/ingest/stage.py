@@ -121,6 +121,7 @@ def stage_select(
     relation: str,
     overrides: dict[str, str] | None = None,
     types: dict[str, str] | None = None,
+    extras: tuple[str, ...] = (),
 ) -> str:
     """SELECT producing ``__row``, each canonical column and its ``__raw`` value.
 
@@ -128,8 +129,10 @@ def stage_select(
     computed ``period_start``). ``types`` gives the DuckDB type of typed source columns
     (Parquet): a column read straight from its type keeps its typed value as ``__raw``, which
     checks only test for NULL (:func:`raw_texts` gives its text for the rejects file).
+    ``extras`` are columns of ``relation`` carried through as they are, for checks to test
+    (e.g. the outcome of an area-name lookup).
     """
-    raws, values = ["__row"], ["__row"]
+    raws, values = ["__row", *extras], ["__row", *extras]
     for col in input_columns(kind):
         raw, value = _column(kind, col, mapping, sources, overrides or {}, types or {})
         raws.append(f"{raw} AS {col.name}__raw")
@@ -147,9 +150,9 @@ def _column(
 ) -> tuple[str, str]:
     """(raw expression over the source relation, value expression over ``<name>__raw``)."""
     name = col.name
-    if name in mapping.constants:
-        return "NULL", parse.literal(mapping.constants[name])
     raw = f"{name}__raw"
+    if name in mapping.constants:  # read like a cell holding it: "2024-01-01" becomes a date
+        return parse.literal(str(mapping.constants[name])), _parsed(col, raw, mapping)
     if name in overrides:
         return overrides[name], _parsed(
             col, parse.mapped(raw, mapping.values.get(name, {})), mapping
@@ -228,7 +231,7 @@ def validated_select(
         raise ValueError(f"at most 62 checks fit in __bits, got {len(every)}")
     cleared: dict[str, int] = {}
     for i, check in enumerate(checks):
-        if check.action != REJECTED:
+        if check.action == CLEARED:
             cleared[check.column] = cleared.get(check.column, 0) | 1 << i
     columns = {
         c.name: f"CASE WHEN __bits & {cleared[c.name]} <> 0 THEN NULL ELSE {c.name} END"

@@ -15,9 +15,13 @@ ENGLISH_MONTHS = (
 
 
 def unpivot_months(
-    con: duckdb.DuckDBPyConnection, spec: SourceMapping, available: list[str], file: str
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceMapping,
+    available: list[str],
+    file: str,
+    relation: str = "__raw",
 ) -> tuple[str, dict[str, str], list[str]]:
-    """Create the long view ``__long`` (one row per non-empty month cell).
+    """Create the long view ``__long`` over ``relation`` (one row per non-empty month cell).
 
     Returns the relation name, expression overrides for ``period_start`` and ``count``, and the
     columns available to the mapping.
@@ -47,7 +51,7 @@ def unpivot_months(
         f"""CREATE TEMP VIEW __long AS
         SELECT * EXCLUDE (__month, __row), CASE __month {month_index} END AS __month_number,
                __row * 100 + (CASE __month {month_index} END) AS __row
-        FROM (UNPIVOT __raw ON {", ".join(parse.quote_ident(m) for m in months)}
+        FROM (UNPIVOT {relation} ON {", ".join(parse.quote_ident(m) for m in months)}
               INTO NAME __month VALUE __cell)"""
     )
     year_text = parse.text(year)
