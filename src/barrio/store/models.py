@@ -1,8 +1,8 @@
 """Import every model module so that ``Base.metadata`` describes the whole store.
 
 Alembic (autogenerate, ``compare_metadata``) and :func:`barrio.store.session.open_store` import
-this module. The register's models are always there; the diagnosis and assessment models
-(revision ``0002_diagnosis``) are imported when their modules exist.
+this module. The register's and the portal's models are always there; the diagnosis and
+assessment models (revision ``0002_diagnosis``) are imported when their modules exist.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib
 
 from sqlalchemy import MetaData
 
-from barrio.store import accounts, register, trail
+from barrio.store import accounts, portal, register, trail
 from barrio.store.base import Base
 
 # Model modules owned by other parts of the audit workflow; skipped while they do not exist.
@@ -28,7 +28,7 @@ def _import_optional() -> None:
 
 
 _import_optional()
-__all__ = ["Base", "accounts", "metadata", "register", "trail"]
+__all__ = ["Base", "accounts", "metadata", "portal", "register", "trail"]
 
 
 def metadata() -> MetaData:

@@ -120,8 +120,8 @@ class RecommendationInstitution(Base):
 class RecommendationFinding(Base):
     """A diagnosis finding a recommendation answers.
 
-    ``finding_id`` is ``findings.id`` of the diagnosis tables (revision 0002); it is a plain
-    integer without a foreign key so that the register does not depend on that revision.
+    ``finding_id`` is ``findings.id`` of the diagnosis tables; the foreign key came with
+    revision 0004 (the register of revision 0001 predates the diagnosis tables).
     """
 
     __tablename__ = "recommendation_findings"
@@ -129,7 +129,7 @@ class RecommendationFinding(Base):
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendations.id"), primary_key=True
     )
-    finding_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), primary_key=True, index=True)
     recommendation: Mapped[Recommendation] = relationship(back_populates="findings")
 
 
