@@ -2,12 +2,13 @@
 
 The migration scripts ship inside the package (``barrio/store/migrations``). Revisions:
 ``0001_register`` (institutions, users, the recommendations register, status events, audit
-log), then ``0002_diagnosis`` (diagnosis, findings, assessments).
+log), ``0002_diagnosis`` (diagnosis, findings, assessments), ``0003_portal`` (API tokens, login
+attempts, evidence files) and ``0004_findings_fk`` (recommendation links to findings).
 
 Developers adding a revision::
 
     from barrio.store.migrate import revision
-    revision("postgresql://...", "add something", rev_id="0003_something")
+    revision("postgresql://...", "add something", rev_id="0005_something")
 
 autogenerates it against a database at the current head.
 """
