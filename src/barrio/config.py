@@ -141,6 +141,61 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+QUALITY_ORDER = ("low", "moderate", "high")
+
+
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """``[disclosure]``: how public outputs are protected (see docs/disclosure.md).
+
+    .. code-block:: toml
+
+        [disclosure]
+        k = 5                                  # hide sensitive cells with 0 < count < k
+        sensitive = ["homicide-women"]         # more indicators treated as sensitive
+        small_areas = ["neighborhood"]         # levels where any sex/age cell is sensitive
+        survey_min_quality = "moderate"        # survey estimates below it: hidden or flagged
+        survey_low = "flag"                    # flag | suppress
+    """
+
+    k: int = 5
+    sensitive: tuple[str, ...] = ()
+    small_areas: tuple[str, ...] | None = None  # None: the finest area level
+    survey_min_quality: str = "moderate"
+    survey_low: str = "flag"
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], origin: str) -> DisclosureSettings:
+        """Validate the ``[disclosure]`` table of ``origin``."""
+        k = raw.get("k", 5)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ConfigError(
+                f"{origin}: [disclosure] k = {k!r}; expected a whole number of at least 1",
+                hint="Statistics offices commonly use k = 3 or 5; Barrio's default is 5.",
+            )
+        quality = raw.get("survey_min_quality", "moderate")
+        if quality not in QUALITY_ORDER:
+            raise ConfigError(
+                f"{origin}: [disclosure] survey_min_quality = {quality!r}; expected one of: "
+                f"{', '.join(QUALITY_ORDER)}",
+                hint='Use "moderate" (INEGI: CV below 30 %) unless you have a reason.',
+            )
+        low = raw.get("survey_low", "flag")
+        if low not in ("flag", "suppress"):
+            raise ConfigError(
+                f"{origin}: [disclosure] survey_low = {low!r}; expected flag or suppress",
+                hint="flag keeps low-quality estimates with a warning; suppress hides them.",
+            )
+        small = raw.get("small_areas")
+        return cls(
+            k=k,
+            sensitive=_tuple(raw.get("sensitive")),
+            small_areas=None if small is None else _tuple(small),
+            survey_min_quality=quality,
+            survey_low=low,
+        )
+
+
 @dataclass(frozen=True)
 class WorkspaceConfig:
     """The parsed ``barrio.toml`` of a workspace."""
@@ -152,6 +207,7 @@ class WorkspaceConfig:
     levels: tuple[str, ...] = DEFAULT_LEVELS
     mappings: dict[str, SourceMapping] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
 
     @classmethod
     def load(cls, path: Path) -> WorkspaceConfig:
@@ -175,6 +231,7 @@ class WorkspaceConfig:
             levels=tuple(raw.get("areas", {}).get("levels", DEFAULT_LEVELS)),
             mappings=mappings,
             raw=raw,
+            disclosure=DisclosureSettings.from_dict(raw.get("disclosure", {}), str(path)),
         )
 
 

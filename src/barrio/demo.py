@@ -8,7 +8,8 @@ neighbourhoods and the risk matrix (``barrio diagnosis import``, ``barrio risk``
 recommendations register and its monitoring summary (``barrio recs import``, ``recs summary``)
 and the assessment of the city's strategy (``barrio assess``). Each stage is a small function
 that calls the same service functions as its command; nothing here computes anything itself.
-Later stages (survey, reports, portal) join here as they land.
+It ends by writing the findings report (``barrio report findings``) as HTML and PDF.
+Later stages (survey, portal) join here as they land.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def run_demo(directory: Path, *, size: str = "full", seed: int = 2020) -> dict[s
         assessment = _assessment(ws, store, seed)
         outputs["strategy assessment"] = assessment["file"]
     outputs["application store"] = _shown_url(workspace_store_url(ws))
+    findings = _findings_report(ws)
+    outputs["findings report (HTML)"] = findings["files"]["html"]
+    outputs["findings report (PDF)"] = findings["files"].get("pdf") or findings["pdf_error"]
     return {
         "ingest": runs,
         "quality": report,
@@ -92,6 +96,7 @@ def run_demo(directory: Path, *, size: str = "full", seed: int = 2020) -> dict[s
         "diagnosis": diagnosis,
         "recommendations": recommendations,
         "assessment": assessment,
+        "findings_report": findings,
         "outputs": outputs,
     }
 
@@ -221,6 +226,22 @@ def _assessment(ws: Any, store: Any, seed: int) -> dict[str, Any]:
     path = ws.out / "assessment.json"
     path.write_text(json.dumps(result, default=str, ensure_ascii=False, indent=2), encoding="utf-8")
     return {**result, "file": str(path)}
+
+
+def _findings_report(ws: Any) -> dict[str, Any]:
+    """``barrio report findings --format html --format pdf`` in the workspace language.
+
+    Without WeasyPrint or the system's Pango the demo still writes the HTML report and says why
+    the PDF is missing.
+    """
+    from barrio.report.render_pdf import PdfUnavailableError
+    from barrio.report.service import build_report
+
+    try:
+        return build_report(ws, "findings", formats=("html", "pdf"))
+    except PdfUnavailableError as exc:
+        result = build_report(ws, "findings", formats=("html",))
+        return {**result, "pdf_error": f"{exc.message} ({exc.hint})"}
 
 
 def _indicators(ws: Any) -> dict[str, str]:

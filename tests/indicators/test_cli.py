@@ -79,7 +79,7 @@ def test_unknown_indicator_is_a_clear_error(city):
 def test_opensdg_export(city, tmp_path):
     code, out = call("export", "opensdg", str(tmp_path / "osdg"), "-w", str(city))
     assert code == 0, out
-    written = {row["indicator"]: row for row in out["data"]}
+    written = {row["indicator"]: row for row in out["data"]["written"]}
     data = pd.read_csv(written["intentional-homicide"]["data"], keep_default_na=False)
     assert Path(written["intentional-homicide"]["data"]).name == "indicator_16-1-1.csv"
     assert list(data.columns[:1]) == ["Year"]

@@ -11,12 +11,19 @@ def modules() -> list[ModuleType]:
         audit,
         classify,
         demo,
+        export,
         indicators,
         recs,
+        report,
+        serve,
         spatial,
         survey,
+        users,
         warn,
         workspace_cmds,
     )
 
-    return [demo, workspace_cmds, classify, indicators, spatial, survey, warn, audit, recs]
+    return [
+        demo, workspace_cmds, classify, indicators, export, spatial, survey, warn, audit, recs,
+        report, serve, users,
+    ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""``barrio indicators list|compute`` and ``barrio export opensdg``."""
+"""``barrio indicators list|compute`` (exports are in :mod:`barrio.cli.export`)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,11 @@ FORMATS = ("table", "csv", "json", "xlsx")
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``indicators`` and ``export`` command groups."""
+    """Add the ``indicators`` command group."""
     indicators = typer.Typer(help=_("Indicator catalog and computation."), no_args_is_help=True)
     indicators.command("list")(list_indicators)
     indicators.command("compute")(compute)
     app.add_typer(indicators, name="indicators")
-    export = typer.Typer(help=_("Open-data exports."), no_args_is_help=True)
-    export.command("opensdg")(opensdg)
-    app.add_typer(export, name="export")
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -182,33 +179,3 @@ def _print_headline(workspace: Path | None) -> None:
 def _number(value: Any, pattern: str) -> str:
     """A formatted number, or "-" when missing."""
     return "-" if value is None or value != value else pattern.format(value)
-
-
-def opensdg(
-    outdir: Path = typer.Argument(..., help=_("Output folder (data/ and meta/ inside).")),
-    indicator: str | None = typer.Option(None, "--indicator", "-i", help=_("Indicator ids.")),
-    workspace: Path | None = WorkspaceOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Write Open SDG data CSVs and metadata YAML for the annual indicators."""
-    from barrio.export.opensdg import write
-    from barrio.indicators.catalog import load_catalog, select
-    from barrio.indicators.service import compute as compute_table
-    from barrio.indicators.service import stored_table
-    from barrio.workspace import Workspace
-
-    def work() -> list[dict[str, Any]]:
-        ws = Workspace.open(workspace)
-        ids = _names(indicator)
-        indicators = select(load_catalog(ws.root), ids)
-        table = stored_table(ws, ids=ids, period="year")
-        if table.empty:
-            table = compute_table(ws, ids=ids, period="year", by=["sex", "age_group"])
-        return write(table, indicators, outdir, lang=current_locale())
-
-    def render(rows: list[dict[str, Any]]) -> None:
-        for r in rows:
-            console.print(f"{r['indicator']}: {r['data']} ({r['rows']} rows)")
-        console.print(_("{n} indicators written to {path}", n=len(rows), path=outdir))
-
-    run_command(as_json, work, render)

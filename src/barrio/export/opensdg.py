@@ -2,9 +2,12 @@
 
 Open SDG (the platform behind many national SDG reporting sites) reads ``data/indicator_<id>.csv``
 with columns ``Year``, one column per disaggregation (blank = total), ``GeoCode`` and ``Value``,
-and ``meta/<id>.yml``. The headline series is the top area level with a blank ``GeoCode``; lower
-levels carry their area code so the site can map them. ``<id>`` is the SDG number with dashes
+and ``meta/<id>.yml``. The headline series is the top area level with a blank ``GeoCode``;
+lower levels carry their area code so the site can map them. ``<id>`` is the SDG number with dashes
 (``16-1-1``) for the indicator that is that SDG series' headline, and Barrio's id otherwise.
+
+Cells hidden by disclosure control (``--public``) keep their row with a blank ``Value`` and a
+``COMMENT_OBS`` note, and the metadata gets a ``data_footnote``.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from barrio.i18n import _, using_locale
 from barrio.indicators.catalog import Indicator
 
 DISAGGREGATION_COLUMNS = {"sex": "Sex", "age_group": "Age"}
+# Open SDG's observation-level comment column (configure it under observation_attributes).
+COMMENT = "COMMENT_OBS"
 SEX_LABELS = {"F": "Female", "M": "Male", "unknown": "Unknown"}
 
 
@@ -41,12 +47,22 @@ def data_frame(rows: pd.DataFrame, top_level: str) -> pd.DataFrame:
                 for level, code in zip(rows["area_level"], rows["area_id"], strict=True)
             ],
             "Value": rows["value"].round(4),
+            COMMENT: _suppression_notes(rows),
         }
     )
-    out = out[out["Value"].notna()]
+    out = out[out["Value"].notna() | (out[COMMENT] != "")]
     keep = [c for c in ("Sex", "Age") if (out[c] != "").any()]
-    columns = ["Year", *keep, "GeoCode", "Value"]
+    notes = [COMMENT] if (out[COMMENT] != "").any() else []
+    columns = ["Year", *keep, "GeoCode", "Value", *notes]
     return out[columns].sort_values(["GeoCode", *keep, "Year"]).reset_index(drop=True)
+
+
+def _suppression_notes(rows: pd.DataFrame) -> pd.Series:
+    """The observation comment of hidden cells (empty when published)."""
+    if "suppressed" not in rows.columns:
+        return pd.Series("", index=rows.index)
+    hidden = rows["suppressed"].fillna("").astype(str) != ""
+    return hidden.map({True: _("Confidential: suppressed to protect victims"), False: ""})
 
 
 def metadata(ind: Indicator, lang: str) -> dict[str, Any]:
@@ -73,7 +89,11 @@ def metadata(ind: Indicator, lang: str) -> dict[str, Any]:
 
 
 def write(
-    table: pd.DataFrame, indicators: list[Indicator], outdir: Path, lang: str = "en"
+    table: pd.DataFrame,
+    indicators: list[Indicator],
+    outdir: Path,
+    lang: str = "en",
+    k: int = 5,
 ) -> list[dict[str, Any]]:
     """Write data/ and meta/ files for each indicator with annual rows; return what was written."""
     outdir = Path(outdir)
@@ -88,12 +108,20 @@ def write(
         if rows.empty:
             continue
         key = file_id(ind)
-        frame = data_frame(rows, top_level)
+        with using_locale(lang):  # notes and footnote in the metadata's language
+            frame = data_frame(rows, top_level)
+            meta = metadata(ind, lang)
+            if COMMENT in frame.columns:
+                meta["data_footnote"] = _(
+                    "Blank values are suppressed (fewer than {k} cases, or a cell that would "
+                    "reveal one) to protect victims' privacy.",
+                    k=k,
+                )
         data_path = outdir / "data" / f"indicator_{key}.csv"
         frame.to_csv(data_path, index=False)
         meta_path = outdir / "meta" / f"{key}.yml"
         meta_path.write_text(
-            yaml.safe_dump(metadata(ind, lang), allow_unicode=True, sort_keys=False),
+            yaml.safe_dump(meta, allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )
         written.append(
@@ -102,6 +130,7 @@ def write(
                 "data": str(data_path),
                 "meta": str(meta_path),
                 "rows": len(frame),
+                "suppressed": int((frame.get(COMMENT, pd.Series(dtype=str)) != "").sum()),
             }
         )
     return written
