@@ -32,6 +32,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	bash benchmarks/portal.sh
 
 clean:
 	rm -rf $(VENV) demo-city .pytest_cache .mypy_cache .ruff_cache
