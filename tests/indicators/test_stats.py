@@ -95,3 +95,22 @@ def test_flags():
     small, unstable = stats.reliability_flags(np.array([0, 9, 10, 19, 20]))
     assert small.tolist() == [True, True, False, False, False]
     assert unstable.tolist() == [True, True, True, True, False]
+
+
+def test_binom_two_sided_few_events_matches_r():
+    # binom.test(x, n, p) in R for n <= 40 (summed outcome by outcome), ties at p = 1/2
+    ref = pd.read_csv(DATA / "binom_small_reference.csv")
+    got = stats.binom_two_sided(ref["x"].to_numpy(), ref["n"].to_numpy(), ref["p"].to_numpy())
+    assert (ref["n"] <= stats.SMALL_N).all()
+    np.testing.assert_allclose(got, ref["p_value"], rtol=1e-12, atol=0)
+
+
+def test_binom_two_sided_paths_agree():
+    # the outcome-by-outcome path and R's two-tail algorithm give the same p-values
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, stats.SMALL_N + 1, 20_000)
+    p = np.where(rng.random(20_000) < 0.3, 0.5, rng.uniform(0.01, 0.99, 20_000))
+    x = np.where(rng.random(20_000) < 0.5, rng.binomial(n, p), rng.integers(0, n + 1))
+    small = stats._binom_two_sided_small(x, n, p)
+    tails = stats._binom_two_sided_tails(x, n, p)
+    np.testing.assert_allclose(small, tails, rtol=1e-9, atol=1e-280)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,17 @@ def open_backend(ws: Workspace) -> Any:
     return open_engine(ws)
 
 
+@dataclass(frozen=True)
+class StoredRun:
+    """What :func:`compute_stored` wrote: the run, its rows and indicators, rows without
+    population (see :func:`describe_missing`)."""
+
+    run_id: str
+    rows: int
+    indicators: list[str]
+    missing_population: int
+
+
 def compute(
     ws: Workspace,
     *,
@@ -46,11 +60,18 @@ def compute(
 ) -> pd.DataFrame:
     """Compute indicators on the workspace and (by default) store them in its warehouse.
 
-    Rows of the same indicators, period type and levels computed before are replaced; a
-    manifest of the run (inputs, parameters, versions) goes to ``out/manifests/``.
+    Returns the whole table (sorted). Rows of the same indicators, period type and levels
+    computed before are replaced; a manifest of the run (inputs, parameters, versions) goes to
+    ``out/manifests/``. National-size tables: use :func:`compute_stored`, which does not read
+    the table back into memory.
     """
     from barrio.indicators.compute import indicator_table
 
+    if store:
+        run = compute_stored(
+            ws, ids=ids, period=period, levels=levels, by=by, source=source, smooth=smooth
+        )
+        return run_table(ws, run.run_id)
     indicators = select(load_catalog(ws.root), ids)
     backend = open_backend(ws)
     try:
@@ -65,36 +86,89 @@ def compute(
         )
     finally:
         backend.disconnect()
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    table["run_id"] = run_id
-    if store:
-        _store(ws, table, indicators, period)
-        _manifest(ws, run_id, indicators, period, levels, by, source, smooth, len(table))
+    table["run_id"] = _new_run_id()
     return table
 
 
-def _store(ws: Workspace, table: pd.DataFrame, indicators: list[Indicator], period: str) -> None:
-    """Replace the computed slice of the warehouse's ``indicators`` table in one transaction."""
-    from barrio.schema.tables import INDICATORS
+def compute_stored(
+    ws: Workspace,
+    *,
+    ids: list[str] | None = None,
+    period: str = "year",
+    levels: list[str] | None = None,
+    by: list[str] | None = None,
+    source: str = "auto",
+    smooth: bool = False,
+) -> StoredRun:
+    """Compute indicators on the workspace's engine and write them into its warehouse.
+
+    The table streams from the engine into the warehouse's ``indicators`` table in Arrow
+    batches, in one transaction that first removes the rows of the same indicators, period
+    type and levels; memory stays bounded whatever the table's size. Writes the manifest.
+    """
+    from barrio.indicators.compute import plan, store_table
+
+    indicators = select(load_catalog(ws.root), ids)
+    run_id = _new_run_id()
+    backend = open_backend(ws)
+    try:
+        request = plan(
+            backend,
+            indicators,
+            period=period,
+            levels=levels,
+            by=by,
+            source=source,
+            smooth=smooth,
+        )
+        if request is None:
+            run = StoredRun(run_id, 0, [], 0)
+        else:
+            with _warehouse_writer(ws, backend) as writer:
+                rows, missing = store_table(backend, writer, request, run_id)
+            run = StoredRun(run_id, rows, sorted(i.id for i in request.indicators), missing)
+    finally:
+        backend.disconnect()
+    _manifest(ws, run_id, indicators, period, levels, by, source, smooth, run.rows)
+    return run
+
+
+def run_table(ws: Workspace, run_id: str) -> pd.DataFrame:
+    """The rows one run stored, sorted as :func:`~barrio.indicators.compute.indicator_table`."""
     from barrio.warehouse.duck import connect
 
-    levels = sorted(table["area_level"].unique().tolist())
-    ids = [i.id for i in indicators]
-    with connect(ws.warehouse_path) as con:
-        con.execute("BEGIN TRANSACTION")
+    with connect(ws.warehouse_path, read_only=True) as con:
+        table = con.execute(
+            "SELECT * FROM indicators WHERE run_id = ? ORDER BY indicator_id, area_level,"
+            " area_id, period_start, sex, age_group",
+            [run_id],
+        ).df()
+    table["period_start"] = pd.to_datetime(table["period_start"]).astype("datetime64[ns]")
+    return table
+
+
+def _new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@contextmanager
+def _warehouse_writer(ws: Workspace, backend: Any) -> Iterator[Any]:
+    """A DuckDB connection to the warehouse that can write while ``backend`` streams.
+
+    When the engine is the warehouse itself (DuckDB) it is a cursor of the engine's own
+    database (a second process-level connection to the same file is not allowed).
+    """
+    from barrio.warehouse.duck import connect
+
+    if backend.name == "duckdb":
+        cursor = backend.con.cursor()
         try:
-            con.execute(
-                "DELETE FROM indicators WHERE period_type = ? AND list_contains(?, indicator_id)"
-                " AND list_contains(?, area_level)",
-                [period, ids, levels],
-            )
-            con.register("new_indicators", table[INDICATORS.column_names])
-            con.execute("INSERT INTO indicators SELECT * FROM new_indicators")
-            con.unregister("new_indicators")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            yield cursor
+        finally:
+            cursor.close()
+    else:
+        with connect(ws.warehouse_path) as con:
+            yield con
 
 
 def _manifest(

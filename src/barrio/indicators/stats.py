@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 SMALL_NUMERATOR = 10
 """Numerators below this are flagged ``small``: too few events to publish a rate alone."""
@@ -38,16 +38,66 @@ def _log_pmf(i: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.asarray(stats.binom.logpmf(i, n, p), dtype=float)
 
 
+SMALL_N = 128
+"""Tests with at most this many events in all are summed outcome by outcome (fast, exact)."""
+
+_CELLS = 1 << 22
+"""Rows × outcomes evaluated at once by the small-n path (bounds its memory, ~32 MB)."""
+
+_LOG_FACTORIAL = np.asarray(special.gammaln(np.arange(1, SMALL_N + 2, dtype=float)))
+"""log(i!) for i = 0 … SMALL_N."""
+
+
 def binom_two_sided(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """R's ``binom.test(x, n, p)$p.value``, vectorised.
 
     Two-sided: the probability of every outcome no more likely than ``x`` (relative tolerance
-    1e-7, as R). The boundary on the far side of the mean is found by bisection on the
-    monotone tail of the pmf, all rows at once.
+    1e-7, as R). Most tests of small areas have few events: for ``n`` ≤ :data:`SMALL_N` with
+    ``0 < p < 1`` every outcome's probability is evaluated (one matrix per distinct ``n``) and
+    the qualifying ones summed; larger tests use :func:`_binom_two_sided_tails`.
     """
     x = np.asarray(x, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
+    small = (n <= SMALL_N) & (n > 0) & (p > 0.0) & (p < 1.0)
+    if small.all():
+        return _binom_two_sided_small(x, n, p)
+    out = np.empty(x.shape, dtype=float)
+    out[small] = _binom_two_sided_small(x[small], n[small], p[small])
+    out[~small] = _binom_two_sided_tails(x[~small], n[~small], p[~small])
+    return out
+
+
+def _binom_two_sided_small(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`binom_two_sided` by summing the pmf over all ``n + 1`` outcomes (small ``n``)."""
+    out = np.ones(x.shape, dtype=float)
+    order = np.argsort(n, kind="stable")
+    sorted_n = n[order]
+    starts = np.flatnonzero(np.r_[True, sorted_n[1:] != sorted_n[:-1]])
+    ends = np.r_[starts[1:], len(sorted_n)]
+    tolerance = np.log1p(1e-7)
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        size = int(sorted_n[start])
+        step = max(1, _CELLS // (size + 1))
+        i = np.arange(size + 1)
+        log_choose = _LOG_FACTORIAL[size] - _LOG_FACTORIAL[i] - _LOG_FACTORIAL[size - i]
+        for lo in range(start, end, step):
+            rows = order[lo : min(end, lo + step)]
+            pr = p[rows]
+            log_pmf = log_choose + np.log(pr)[:, None] * i + np.log1p(-pr)[:, None] * (size - i)
+            xr = x[rows]
+            log_d = log_pmf[np.arange(len(rows)), xr] + tolerance
+            keep = log_pmf <= log_d[:, None]
+            pv = np.where(keep, np.exp(log_pmf), 0.0).sum(axis=1)
+            # x equal to the mean: R returns exactly 1
+            pv = np.where(xr == size * pr, 1.0, pv)
+            out[rows] = np.minimum(1.0, pv)
+    return out
+
+
+def _binom_two_sided_tails(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`binom_two_sided` as R computes it: the boundary on the far side of the mean is
+    found by bisection on the monotone tail of the pmf (all rows at once), then two tails."""
     out = np.ones(x.shape, dtype=float)
     mean = n * p
     log_d = _log_pmf(x, n, p) + np.log1p(1e-7)

@@ -18,3 +18,14 @@ write.csv(out, "poisson_reference.csv", row.names = FALSE)
 ci90 <- t(sapply(0:30, function(k) poisson.test(k, conf.level = 0.9)$conf.int))
 write.csv(data.frame(k = 0:30, lower = ci90[, 1], upper = ci90[, 2]),
           "poisson_ci90_reference.csv", row.names = FALSE)
+# Exact two-sided binomial tests with few events (the outcome-by-outcome path of stats.py),
+# ties included (p = 1/2, equal populations)
+set.seed(20261122)
+m <- 300
+bn <- sample(1:40, m, replace = TRUE)
+bp <- ifelse(runif(m) < 0.3, 0.5, runif(m, 0.02, 0.98))
+bx <- rbinom(m, bn, bp)
+bx <- ifelse(runif(m) < 0.2, sample(0:40, m, replace = TRUE) %% (bn + 1), bx)
+bpv <- mapply(function(x, n, p) binom.test(x, n, p)$p.value, bx, bn, bp)
+write.csv(data.frame(x = bx, n = bn, p = sprintf("%.17g", bp), p_value = sprintf("%.17g", bpv)),
+          "binom_small_reference.csv", row.names = FALSE, quote = FALSE)
