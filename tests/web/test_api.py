@@ -129,7 +129,8 @@ def test_downloads_match_the_table(client: Any, params: dict[str, str]) -> None:
     assert list(sdmx[0])[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
     assert "OBS_VALUE" in sdmx[0]
     assert "TIME_PERIOD" in sdmx[0]
-    by_area = {r["REF_AREA"]: r for r in sdmx}
+    assert {r["STRUCTURE_ID"] for r in sdmx} == {"BARRIO:DSD_CRIME_IND(1.0)"}  # as the export
+    by_area = {r["REF_AREA"]: r for r in sdmx if r["UNIT_MEASURE"] == "PER_100K"}
     for want in table:
         got = by_area[want["area_id"]]
         assert got["TIME_PERIOD"] == want["period_start"][:4]
@@ -306,3 +307,22 @@ def test_protected_tables_are_shared_through_files(demo_city: Path, tmp_path: Pa
     versions = [p for p in cache.iterdir() if p.is_dir()]
     assert len(versions) == 1
     assert versions[0] != files[0].parent
+
+
+def test_pages_show_annual_rows_when_monthly_ones_are_stored(demo_city: Path, tmp_path: Path):
+    """A workspace that also stored a monthly table (``indicators compute --period month``)
+    still shows one row per area and year on the indicator page."""
+    from barrio.indicators.service import compute
+    from barrio.web.public_data import PublicData
+    from barrio.workspace import Workspace
+
+    city = tmp_path / "city"
+    shutil.copytree(demo_city, city)
+    ws = Workspace.open(city)
+    compute(ws, ids=["assault"], period="month")
+    data = PublicData(ws, store=None, cache_dir=tmp_path / "cache")
+    rows = data.indicator_rows("assault")
+    assert not rows.empty
+    keys = ["area_id", "period_start", "sex", "age_group"]
+    assert not rows.duplicated(keys).any()
+    assert {d.month for d in rows["period_start"]} == {1}

@@ -209,7 +209,7 @@ def download(
             return downloads.to_json(table, meta)
         if fmt == "geojson":
             return downloads.to_geojson(table, data.shapes(sel.level), meta)
-        return downloads.to_sdmx_csv(table, dataflow=indicator_id.upper().replace("-", "_"))
+        return downloads.to_sdmx_csv(table, data.indicator(indicator_id))
 
     body = data.cached(("download", fmt, sel.key()), build)
     name = f"{indicator_id}_{sel.level}_{sel.period[:4]}_{sel.sex}_{sel.age_group}.{extension}"

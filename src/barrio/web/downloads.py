@@ -18,9 +18,6 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "sdmx": ("application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8", "sdmx.csv"),
 }
-AGENCY = "BARRIO"
-SDMX_DIMENSIONS = ("INDICATOR", "REF_AREA", "TIME_PERIOD", "SEX", "AGE")
-SEX_CODES = {"F": "F", "M": "M", "total": "_T", "unknown": "_U"}
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
@@ -53,38 +50,20 @@ def to_geojson(table: pd.DataFrame, shapes: Any, meta: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def to_sdmx_csv(table: pd.DataFrame, dataflow: str, version: str = "1.0") -> bytes:
-    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, the dimensions, OBS_VALUE, attributes.
+def to_sdmx_csv(table: pd.DataFrame, indicator: Any) -> bytes:
+    """SDMX-CSV 2.0 of the page's table in the structure of ``barrio export sdmx``.
 
-    ``STRUCTURE`` is ``dataflow``, ``ACTION`` is ``I`` (information), sex uses the SDMX code
-    list CL_SEX (F, M, _T, _U), the year is the TIME_PERIOD, and suppressed cells have an empty
-    OBS_VALUE with ``CONF_STATUS=C`` (confidential; ``F`` = free otherwise).
+    Same dataflow, dimensions and codes as the open-data export (:mod:`barrio.export.sdmx`): one
+    count (``UNIT_MEASURE=NUMBER``) and one rate (``PER_100K``) per cell; suppressed cells have
+    an empty OBS_VALUE with CONF_STATUS ``C`` (primary) or ``D`` (complementary).
     """
-    try:  # the shared SDMX writer, when installed, decides the layout
-        from barrio.export import sdmx  # type: ignore[attr-defined,unused-ignore]
+    from barrio.export import sdmx
 
-        writer = getattr(sdmx, "indicator_table_csv", None)
-        if writer is not None:
-            return bytes(writer(table, dataflow=dataflow, version=version))
-    except ImportError:
-        pass
-    period = pd.to_datetime(table["period_start"].astype(str))
-    out = pd.DataFrame(
-        {
-            "STRUCTURE": "dataflow",
-            "STRUCTURE_ID": f"{AGENCY}:{dataflow}({version})",
-            "ACTION": "I",
-            "INDICATOR": table.get("indicator_id", dataflow),
-            "REF_AREA": table["area_id"],
-            "TIME_PERIOD": period.dt.year.astype(str),
-            "SEX": table["sex"].map(SEX_CODES).fillna(table["sex"]),
-            "AGE": table["age_group"].replace({"total": "_T", "unknown": "_U"}),
-            "OBS_VALUE": table["value"],
-            "LOWER_BOUND": table["lower"],
-            "UPPER_BOUND": table["upper"],
-            "CONF_STATUS": table["suppressed"].map({True: "C", False: "F"}).fillna("F"),
-        }
-    )
+    rows = table.assign(period_type="year", suppressed=table["suppression"])
+    obs = sdmx.observations(rows, [indicator])
+    obs.insert(0, "ACTION", "I")
+    obs.insert(0, "STRUCTURE_ID", f"{sdmx.AGENCY}:{sdmx.DSD_ID}({sdmx.VERSION})")
+    obs.insert(0, "STRUCTURE", "datastructure")
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False, float_format="%.6g")
+    obs.to_csv(buffer, index=False, float_format="%.6g")
     return buffer.getvalue().encode("utf-8")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from barrio.errors import BarrioError
@@ -22,11 +21,6 @@ from barrio.i18n import _
 from barrio.web.cache import LRUCache, TableFiles
 
 T = TypeVar("T")
-SUPPRESSED_COLUMNS = (
-    "numerator", "value", "lower", "upper", "prev_value", "change_prev_pct", "p_change_prev",
-    "yoy_value", "change_yoy_pct", "p_change_yoy", "value_eb",
-)  # fmt: skip
-DEFAULT_THRESHOLD = 3
 
 
 class NotFoundError(BarrioError):
@@ -47,26 +41,16 @@ class BusyError(BarrioError):
     code = "busy"
 
 
-def protect_indicators(workspace: Any, table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def protect_indicators(workspace: Any, table: pd.DataFrame) -> pd.DataFrame:
     """The indicator table as it may be published, with a boolean ``suppressed`` column and the
     reason in ``suppression`` (``primary``, ``complementary`` or empty).
 
     Uses :func:`barrio.disclosure.service.public_indicators` (primary suppression of small cells
     of sensitive indicators, complementary suppression so no hidden cell can be derived from the
-    margins, with the workspace's ``[disclosure]`` settings). Without that module a conservative
-    stand-in suppresses every count between 1 and ``threshold - 1`` and all it derives.
+    margins, with the workspace's ``[disclosure]`` settings).
     """
-    try:
-        from barrio.disclosure.service import public_indicators
-    except ImportError:
-        out = table.copy()
-        small = out["numerator"].between(1, threshold - 1)
-        for column in SUPPRESSED_COLUMNS:
-            if column in out.columns:
-                out[column] = out[column].astype("float64").mask(small)
-        out["suppression"] = np.where(small, "primary", "")
-        out["suppressed"] = small.to_numpy()
-        return out
+    from barrio.disclosure.service import public_indicators
+
     out = public_indicators(workspace, table).table.copy()
     reason = out["suppressed"].fillna("").astype(str)
     out["suppression"] = reason
@@ -74,11 +58,9 @@ def protect_indicators(workspace: Any, table: pd.DataFrame, threshold: int) -> p
     return out
 
 
-def disclosure_rule(workspace: Any, threshold: int) -> dict[str, Any]:
+def disclosure_rule(workspace: Any) -> dict[str, Any]:
     """The disclosure settings in force, for the methodology page."""
-    settings = getattr(workspace.config, "disclosure", None)
-    if settings is None:
-        return {"k": threshold, "sensitive_only": False, "small_areas": []}
+    settings = workspace.config.disclosure
     small = (
         settings.small_areas if settings.small_areas is not None else workspace.config.levels[-1:]
     )
@@ -101,8 +83,6 @@ class PublicData:
         self.tiles_url = tiles_url
         self.files = TableFiles(cache_dir or workspace.out / "portal-cache")
         self.cache = LRUCache(cache_size)
-        web = workspace.config.raw.get("web", {}) if hasattr(workspace.config, "raw") else {}
-        self.threshold = int(web.get("disclosure_threshold", DEFAULT_THRESHOLD))
 
     # -- plumbing -------------------------------------------------------------------------
     def version(self) -> int:
@@ -252,20 +232,21 @@ class PublicData:
 
     # -- indicators -----------------------------------------------------------------------
     def indicator_rows(self, indicator_id: str) -> pd.DataFrame:
-        """Every stored row of one indicator after disclosure control, with area names."""
+        """Every stored annual row of one indicator after disclosure control, with area names."""
         self.indicator(indicator_id)
 
         def compute() -> pd.DataFrame:
             table = self.query(
                 "SELECT i.*, a.name AS area_name FROM indicators i"
-                " LEFT JOIN areas a USING (area_id) WHERE i.indicator_id = ?"
+                " LEFT JOIN areas a USING (area_id)"
+                " WHERE i.indicator_id = ? AND i.period_type = 'year'"
                 " ORDER BY i.area_level, i.area_id, i.period_start, i.sex, i.age_group",
                 [indicator_id],
             )
             if table.empty:
                 return table
             table["period_start"] = pd.to_datetime(table["period_start"]).dt.date
-            return protect_indicators(self.workspace, table, self.threshold)
+            return protect_indicators(self.workspace, table)
 
         def stored() -> pd.DataFrame:
             version = self.files_version()

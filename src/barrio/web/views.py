@@ -333,7 +333,7 @@ def methodology(data: PublicData, lang: str) -> dict[str, Any]:
     """How each indicator is computed and what protects the published figures."""
     return {
         "indicators": data.indicators(lang),
-        "disclosure": disclosure_rule(data.workspace, data.threshold),
+        "disclosure": disclosure_rule(data.workspace),
     }
 
 
