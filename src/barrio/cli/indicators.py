@@ -74,8 +74,7 @@ def compute(
     as_json: bool = JsonOption,
 ) -> None:
     """Compute indicators, store them in the warehouse and print or export them."""
-    from barrio.indicators.service import compute as compute_table
-    from barrio.indicators.service import describe_missing
+    from barrio.indicators.service import compute_stored, missing_note, run_table
     from barrio.workspace import Workspace
 
     if fmt not in FORMATS:
@@ -83,7 +82,7 @@ def compute(
 
     def work() -> dict[str, Any]:
         ws = Workspace.open(workspace)
-        table = compute_table(
+        run = compute_stored(
             ws,
             ids=_names(indicator),
             period=period,
@@ -92,16 +91,18 @@ def compute(
             source=source,
             smooth=smooth,
         )
+        # the table stays in the warehouse; it is read back only to be exported
+        table = run_table(ws, run.run_id) if fmt != "table" else None
         written = None
-        if fmt != "table":
+        if table is not None:
             target = output or ws.out / f"indicators.{fmt}"
             _write(table, fmt, target)
             written = str(target)
         return {
-            "rows": len(table),
-            "indicators": sorted(table["indicator_id"].unique().tolist()),
+            "rows": run.rows,
+            "indicators": run.indicators,
             "written": written,
-            "note": describe_missing(table),
+            "note": missing_note(run.missing_population),
             "table": table if as_json and fmt == "json" and output is None else None,
         }
 

@@ -1,34 +1,42 @@
 """Compute the tidy indicator table on any Ibis backend (DuckDB, PostgreSQL, Spark).
 
-The engine does the heavy part (the count cube over every record, the roll-up, the joins with
-population lines and earlier periods, see :mod:`barrio.indicators.cube`) and finishes every
-column it can: rates, exact Poisson limits (joined from a small table of per-count quantiles
-computed with scipy), flags, changes and empirical-Bayes rates. The table then streams out in
-Arrow record batches; numpy adds the exact test p-values batch by batch (R's ``binom.test`` has
-no SQL form). :func:`indicator_table` collects the batches into a DataFrame (small callers);
-:func:`store_table` writes them into the warehouse's ``indicators`` table without ever holding
-the whole table in memory (national-size runs).
+Two halves. The engine does what grows with the number of records: one aggregation of the
+``incidents`` (or published ``counts``) into integer-coded groups, with one bit per indicator
+that counts them (:mod:`barrio.indicators.cube`). What grows with the size of the result is done
+here, the same way whatever the engine, so every engine gives the same table: dense area ×
+period × sex × age arrays per block of areas (:mod:`barrio.indicators.cells`: the roll-up,
+margins, zero-filled totals, denominators, earlier periods) and one compiled pass per block
+that finishes every column of every row (:mod:`barrio.indicators.kernels`: rates, exact Poisson
+limits, flags, changes and R's exact tests). The rows come out as Arrow record batches:
+:func:`indicator_table` collects them into a DataFrame (small callers); :func:`store_table`
+streams them into the warehouse's ``indicators`` table without holding the whole table in
+memory (national-size runs).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import itertools
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from barrio.errors import InputError
 from barrio.i18n import _
+from barrio.indicators import cells, stats
 from barrio.indicators import cube as c
-from barrio.indicators import stats
 from barrio.indicators.catalog import Indicator
 from barrio.indicators.population import (
+    TOTAL,
+    UNKNOWN,
     age_groups,
     denominator_table,
     roll_up,
@@ -203,13 +211,39 @@ def indicator_table(
     if request is None:
         return pd.DataFrame(columns=COLUMNS)
     with table_batches(con, request) as batches:
-        parts = [batch.to_pandas() for batch in batches]
+        parts = [decoded(batch) for batch in batches]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
+    out = pa.Table.from_batches(parts).to_pandas()
     out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
     order = ["indicator_id", "area_level", "area_id", "period_start", "sex", "age_group"]
     return out.sort_values(order, kind="stable").reset_index(drop=True)[COLUMNS]
+
+
+@contextmanager
+def reused_memory() -> Iterator[None]:
+    """Let the C allocator reuse freed memory instead of returning it to the system.
+
+    Finishing the table allocates and frees arrays of a few MB for every block; by default
+    glibc gives such memory back and every new array pays a page fault per 4 kB touched, which
+    on virtual machines cost more than the arithmetic. Inside the block freed memory is kept
+    (mmap threshold fixed at 32 MB, no trimming); afterwards trimming is restored and the
+    kept memory released. No effect outside glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        yield
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 32 << 20)
+    libc.mallopt(m_trim_threshold, 2**31 - 1)
+    try:
+        yield
+    finally:
+        libc.mallopt(m_trim_threshold, 128 << 10)
+        libc.malloc_trim(0)
 
 
 @contextmanager
@@ -218,174 +252,332 @@ def table_batches(
 ) -> Iterator[Iterator[pa.RecordBatch]]:
     """The finished table as Arrow record batches (columns :data:`COLUMNS`, no order).
 
-    The engine's intermediate tables are dropped when the block ends.
+    The engine groups and codes the records (:func:`barrio.indicators.cube.coded_base`); the
+    cube, denominators, comparisons, intervals and tests are computed here block by block of
+    areas (:mod:`barrio.indicators.cells`, :mod:`barrio.indicators.kernels`), one batch ahead
+    of the consumer. String columns are dictionary-encoded (:func:`decoded` turns them into
+    plain strings). ``chunk_rows`` is kept for callers; a batch holds one indicator on one
+    block of areas.
     """
-    seg_df = population_segments(con, request.indicators)
-    groups = age_groups(seg_df["age_group"].unique().tolist())
-    base = (
-        c.base_incidents(con, request.period, groups)
-        if request.source == "incidents"
-        else c.base_counts(con, request.period)
-    ).cache()
-    cached = [base]
-    try:
-        bounds = base.aggregate(lo=base.period_index.min(), hi=base.period_index.max())
-        lo_hi = bounds.to_pyarrow().to_pylist()[0]
-        if lo_hi["lo"] is None:
+    del chunk_rows
+    with reused_memory():
+        inds = request.indicators
+        seg_df = population_segments(con, inds)
+        groups = age_groups(seg_df["age_group"].unique().tolist())
+        published = request.source == "counts"
+        ages = _age_labels(con, published, groups)
+        areas = con.table("areas").select("area_id", "level").to_pandas()
+        areas = areas.sort_values("area_id", kind="stable").reset_index(drop=True)
+        area_code = pd.Series(np.arange(len(areas), dtype=np.int64), index=areas["area_id"])
+        c.upload(
+            con,
+            "_barrio_area_codes",
+            pd.DataFrame({"area_id": areas["area_id"].astype("string"), "code": area_code.values}),
+        )
+        base = (
+            c.base_incidents(con, request.period, groups)
+            if request.source == "incidents"
+            else c.base_counts(con, request.period)
+        )
+        coded = c.coded_base(con, base, inds, published, ages).to_pyarrow()
+        if coded.num_rows == 0:
             yield iter(())
             return
-        rated = _cube(con, base, seg_df, request, int(lo_hi["lo"]), int(lo_hi["hi"])).cache()
-        cached.append(rated)
-        final = _finished(con, rated, request)
-        yield (_with_p_values(batch) for batch in _arrow_batches(con, final, chunk_rows))
-    finally:
-        for table in reversed(cached):
-            table.release()
+        period = coded["period_index"].to_numpy()
+        first, last = int(period.min()), int(period.max())
+        grid = cells.Grid(first, last - first + 1, ages, c.PERIODS[request.period])
+        records = _records(coded, first)
+        del coded
+        levels = _levels(con, areas, area_code, request.levels)
+        population = _coded_population(seg_df, area_code, ages)
+        finisher = _Finisher(request, grid)
+        tasks = _tasks(request, grid, records, levels, population, finisher)
+        yield _ahead(tasks)
 
 
-def _arrow_batches(con: Any, expr: Any, chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    """Stream ``expr``'s rows; DuckDB's relation reader avoids a copy of the DB-API one."""
-    if con.name == "duckdb":
-        yield from con.con.sql(con.compile(expr)).to_arrow_reader(chunk_rows)
+def _records(coded: pa.Table, first: int) -> cells.Records:
+    """The engine's coded groups as numpy arrays (periods counted from ``first``)."""
+    masks = [coded[name].to_numpy() for name in coded.column_names if name.startswith("mask")]
+    return cells.Records(
+        area=coded["area"].to_numpy(),
+        period=coded["period_index"].to_numpy() - first,
+        sex=coded["sex"].to_numpy(),
+        age=coded["age"].to_numpy(),
+        masks=np.column_stack(masks),
+        n=coded["n"].to_numpy(),
+        rows=coded["rows"].to_numpy(),
+    )
+
+
+def _age_labels(con: Any, published: bool, groups: list[Any]) -> tuple[str, ...]:
+    """Age-group codes: the labels records can carry, then ``unknown`` and ``total``."""
+    if published:
+        t = con.table("counts")
+        found = t.select(a=t.age_group.fill_null(UNKNOWN)).distinct().to_pandas()["a"]
+        labels = sorted(set(found.astype(str)) - {UNKNOWN, TOTAL})
     else:
-        yield from expr.to_pyarrow_batches(chunk_size=chunk_rows)
+        labels = [g.label for g in groups]
+    return (*labels, UNKNOWN, TOTAL)
 
 
-def _cube(con: Any, base: Any, seg_df: pd.DataFrame, request: Plan, first: int, last: int) -> Any:
-    """Counts, denominators and comparisons of every output row (integer ``ind``/``den``)."""
-    inds = request.indicators
-    codes = c.denominator_codes(inds)
-    catalog = c.upload(
-        con,
-        "_barrio_inds",
-        pd.DataFrame(
-            {
-                "ind": np.arange(len(inds), dtype=np.int64),
-                "den": np.array([codes[c.denominator_key(i)] for i in inds], dtype=np.int64),
-                "indicator_id": pd.Series([i.id for i in inds], dtype="string"),
-                "multiplier": np.array([i.multiplier for i in inds], dtype=np.int64),
-            }
-        ),
+def _levels(
+    con: Any, areas: pd.DataFrame, area_code: pd.Series, wanted: tuple[str, ...]
+) -> list[cells.Level]:
+    """Each requested level's areas and the map from every area to its ancestor there."""
+    anc = con.table("area_ancestors")
+    anc = anc.filter(anc.ancestor_level.isin(list(wanted))).to_pandas()
+    out = []
+    for name in wanted:
+        ids = areas.loc[areas["level"] == name, "area_id"].to_numpy()
+        local = pd.Series(np.arange(len(ids), dtype=np.int64), index=ids)
+        pairs = anc[anc["ancestor_level"] == name]
+        src = area_code.reindex(pairs["area_id"]).to_numpy()
+        dst = local.reindex(pairs["ancestor_id"]).to_numpy()
+        ok = ~(np.isnan(src.astype(float)) | np.isnan(dst.astype(float)))
+        src, dst = src[ok].astype(np.int64), dst[ok].astype(np.int64)
+        ancestor = np.full(len(area_code), -1, dtype=np.int64)
+        dup = pd.Series(src).duplicated().to_numpy()
+        ancestor[src[~dup]] = dst[~dup]
+        extra = pd.DataFrame({"area": src[dup], "local": dst[dup]})
+        own = np.full(len(area_code), -1, dtype=np.int64)
+        own[area_code.reindex(ids).to_numpy()] = local.to_numpy()
+        out.append(cells.Level(name, ids, ancestor, own, extra))
+    return out
+
+
+def _coded_population(
+    seg_df: pd.DataFrame, area_code: pd.Series, ages: tuple[str, ...]
+) -> cells.Population:
+    """The population pieces with integer area (global), sex and age codes."""
+    sex = seg_df["sex"].map({s: i for i, s in enumerate(cells.SEXES)})
+    age = seg_df["age_group"].map({a: i for i, a in enumerate(ages)})
+    area = seg_df["area_id"].map(area_code)
+    keep = (sex.notna() & age.notna() & area.notna()).to_numpy()
+    seg = seg_df[keep]
+    as_int = {"den": seg["den"], "area": area[keep], "sex": sex[keep], "age": age[keep]}
+    return cells.Population(
+        **{k: v.to_numpy().astype(np.int64) for k, v in as_int.items()},
+        **{
+            k: seg[k].to_numpy(dtype=np.float64)
+            for k in ("t_from", "t_to", "k_from", "k_to", "p_from", "p_to")
+        },
+        n_knots=seg["n_knots"].to_numpy().astype(np.int64),
     )
+
+
+def _tasks(
+    request: Plan,
+    grid: cells.Grid,
+    records: cells.Records,
+    levels: list[cells.Level],
+    population: cells.Population,
+    finisher: _Finisher,
+) -> Iterator[Callable[[], pa.RecordBatch]]:
+    """One task per level × block of areas × indicator (population grids shared per block)."""
+    codes = c.denominator_codes(request.indicators)
+    dens = [codes[c.denominator_key(i)] for i in request.indicators]
     published = request.source == "counts"
-    stacked = c.by_indicator(base, inds, published=published)
-    rolled = c.rolled_up(con, stacked, request.levels)
-    counted = c.disaggregated(rolled, request.by, published=published)
-    frame = c.grid(con, catalog, request.levels, first, last)
-    counted = c.zero_filled(con, counted, frame)
-    segs = c.upload(con, "_barrio_segments", seg_df)
-    lines = c.population_lines(con, segs, request.period, first, last)
-    rated = c.with_denominators(counted, lines, request.period)
-    return c.with_comparisons(rated, request.period, first)
+    for level in levels:
+        n_areas = len(level.area_ids)
+        local, recs = cells.level_records(records, level)
+        pop_local = level.own[population.area]
+        own = np.flatnonzero(pop_local >= 0)
+        pop = population.take(own)
+        pop.area = pop_local[own]
+        order = np.lexsort((pop.area, pop.den))
+        pop = pop.take(order)
+        size = cells.block_size(grid, n_areas, whole=request.smooth)
+        for first_area, count, block_local, block_recs in cells.blocks(local, recs, n_areas, size):
+            grids = {}
+            for den in sorted(set(dens)):
+                lo = np.searchsorted(pop.den, den, "left")
+                hi = np.searchsorted(pop.den, den, "right")
+                a_lo = lo + np.searchsorted(pop.area[lo:hi], first_area, "left")
+                a_hi = lo + np.searchsorted(pop.area[lo:hi], first_area + count, "left")
+                grids[den] = cells.population_grid(
+                    pop.take(np.arange(a_lo, a_hi)), first_area, count, grid
+                )
+            for pos, ind in enumerate(request.indicators):
+                yield functools.partial(
+                    finisher.batch,
+                    ind,
+                    pos,
+                    level,
+                    first_area,
+                    count,
+                    block_local,
+                    block_recs,
+                    grids[dens[pos]],
+                    published,
+                )
 
 
-def _finished(con: Any, rated: Any, request: Plan) -> Any:
-    """Every column of :data:`COLUMNS` but the p-values, plus the inputs of the tests."""
-    counts = rated.select("numerator").distinct().to_pyarrow()["numerator"].to_numpy()
-    lower, upper = stats.poisson_interval(counts, request.confidence)
-    limits = c.upload(
-        con,
-        "_barrio_poisson",
-        pd.DataFrame({"numerator": counts.astype(np.int64), "lo": lower, "hi": upper}),
-    )
-    inds = con.table("_barrio_inds")
-    t = rated.join(inds.select("ind", "indicator_id", "multiplier"), "ind").join(
-        limits, "numerator"
-    )
-    if request.smooth:
-        t = _with_empirical_bayes(t)
-    mult = t.multiplier.cast("float64")
-    k = t.numerator.cast("float64")
-    has_pop = t.denominator.notnull() & (t.denominator > 0)
-    pop = has_pop.ifelse(t.denominator, ibis.null("float64"))
-    value = k / pop * mult
-    columns: dict[str, Any] = {
-        "indicator_id": t.indicator_id,
-        "area_id": t.area_id,
-        "area_level": t.area_level,
-        "period_type": ibis.literal(request.period),
-        "period_start": _period_start(t.period_index, request.period),
-        "sex": t.sex,
-        "age_group": t.age_group,
-        "numerator": t.numerator,
-        "denominator": pop,
-        "value": value,
-        "lower": t.lo / pop * mult,
-        "upper": t.hi / pop * mult,
-        "multiplier": t.multiplier,
-        "flag_small": t.numerator < stats.SMALL_NUMERATOR,
-        "flag_unstable": t.numerator < stats.UNSTABLE_NUMERATOR,
-        "population_method": t.population_method,
-    }
-    for name in ("prev", "yoy"):
-        k0 = t[f"{name}_numerator"]
-        p0 = t[f"{name}_denominator"]
-        ok0 = k0.notnull() & p0.notnull() & (p0 > 0)
-        v0 = ok0.ifelse(k0.cast("float64") / p0 * mult, ibis.null("float64"))
-        columns[f"{name}_value"] = v0
-        columns[f"change_{name}_pct"] = (ok0 & (v0 > 0) & has_pop).ifelse(
-            (value / v0 - 1.0) * 100.0, ibis.null("float64")
+def _ahead(tasks: Iterator[Callable[[], pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+    """Run ``tasks`` in order on one background thread, one batch ahead of the consumer.
+
+    The next batch is computed while the caller writes the current one (numpy and the
+    compiled kernels release the GIL; the kernels spread each batch over the cores
+    themselves, so one producer is enough and no two kernels run at once).
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pending: deque[Future[pa.RecordBatch]] = deque()
+        for task in tasks:
+            pending.append(pool.submit(task))
+            if len(pending) > 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class _Finisher:
+    """Turns the cells of one indicator and block into a finished Arrow batch."""
+
+    LIMITS = 1 << 16
+    """Poisson limits are looked up for counts below this (computed directly above)."""
+
+    def __init__(self, request: Plan, grid: cells.Grid) -> None:
+        self.request = request
+        self.grid = grid
+        k = np.arange(self.LIMITS)
+        self.lower, self.upper = stats.poisson_interval(k, request.confidence)
+        index = np.arange(grid.first, grid.first + grid.periods, dtype=np.int64)
+        per_year = grid.per_year
+        month = (index // per_year - 1970) * 12 + (index % per_year) * (12 // per_year)
+        days = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+        self.days = days
+        self.zeros = np.zeros(1 << 16, dtype=np.int8)
+        self.sexes = pa.array(list(cells.SEXES))
+        self.ages = pa.array(list(grid.ages))
+        self.methods = pa.array(list(cells.METHODS))
+
+    def limits(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        small = k < self.LIMITS
+        if small.all():
+            return self.lower[k], self.upper[k]
+        lower, upper = np.empty(len(k)), np.empty(len(k))
+        lower[small], upper[small] = self.lower[k[small]], self.upper[k[small]]
+        lower[~small], upper[~small] = stats.poisson_interval(k[~small], self.request.confidence)
+        return lower, upper
+
+    def batch(
+        self,
+        ind: Indicator,
+        pos: int,
+        level: cells.Level,
+        first_area: int,
+        count: int,
+        local: np.ndarray,
+        records: cells.Records,
+        population: tuple[np.ndarray, np.ndarray],
+        published: bool,
+    ) -> pa.RecordBatch:
+        """The finished rows of indicator ``ind`` (position ``pos``) on one block of areas."""
+        from barrio.indicators import kernels
+
+        grid, request = self.grid, self.request
+        x, exists = cells.cube_cells(records, local, count, grid, pos, request.by, published)
+        pop, methods = population
+        eb = np.empty(0)
+        if request.smooth:
+            eb = cells.empirical_bayes_grid(x, exists, pop).reshape(-1)
+        mult = float(ind.multiplier)
+        keys, k, method, floats, valid, retest = kernels.finish(
+            x.reshape(-1),
+            exists.reshape(-1),
+            pop.reshape(-1),
+            methods.reshape(-1),
+            eb,
+            count,
+            grid.periods,
+            grid.cells,
+            len(grid.ages),
+            grid.per_year,
+            mult,
+            self.lower,
+            self.upper,
         )
-        columns[f"p_change_{name}"] = ibis.null("float64")
-        # inputs of the exact test (numpy, see _with_p_values)
-        columns[f"_k_{name}"] = ok0.ifelse(k0, ibis.null("int64"))
-        columns[f"_e_{name}"] = ok0.ifelse(p0, ibis.null("float64"))
-    columns["value_eb"] = t._eb * mult if request.smooth else ibis.null("float64")
-    columns["source"] = ibis.literal(request.source)
-    return t.select(**columns)
+        del x, exists
+        big = np.flatnonzero(valid[0] & (k >= self.LIMITS))
+        if len(big):
+            lower, upper = stats.poisson_interval(k[big], request.confidence)
+            floats[2][big] = lower / floats[0][big] * mult
+            floats[3][big] = upper / floats[0][big] * mult
+        for which in range(2):
+            rows = np.flatnonzero(retest[which])
+            if len(rows):
+                floats[6 + 3 * which][rows] = stats.rate_change_test(
+                    k[rows],
+                    floats[0][rows],
+                    floats[11 + 2 * which][rows].astype(np.int64),
+                    floats[12 + 2 * which][rows],
+                )
+        n = len(k)
+        area_ids = level.area_ids[first_area : first_area + count]
+        columns: dict[str, pa.Array] = {
+            "indicator_id": self.constant(ind.id, n),
+            "area_id": pa.DictionaryArray.from_arrays(keys[0], pa.array(area_ids.astype(str))),
+            "area_level": self.constant(level.name, n),
+            "period_type": self.constant(request.period, n),
+            "period_start": pa.Array.from_buffers(
+                pa.date32(), n, [None, pa.py_buffer(self.days[keys[1]])]
+            ),
+            "sex": pa.DictionaryArray.from_arrays(keys[2], self.sexes),
+            "age_group": pa.DictionaryArray.from_arrays(keys[3], self.ages),
+            "numerator": pa.array(k),
+            "multiplier": pa.array(np.full(n, ind.multiplier, dtype=np.int64)),
+            "flag_small": pa.array(k < stats.SMALL_NUMERATOR),
+            "flag_unstable": pa.array(k < stats.UNSTABLE_NUMERATOR),
+            "population_method": pa.DictionaryArray.from_arrays(
+                pa.array(method, mask=method < 0), self.methods
+            ),
+            "source": self.constant(request.source, n),
+        }
+        for row, (name, mask) in enumerate(_FLOAT_COLUMNS):
+            columns[name] = _floats(floats[row], valid[mask])
+        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], names=COLUMNS)
+
+    def constant(self, text: str, n: int) -> pa.DictionaryArray:
+        """``text`` on every row (dictionary-encoded: one string, zero indices)."""
+        if n > len(self.zeros):
+            self.zeros = np.zeros(n, dtype=np.int8)
+        return pa.DictionaryArray.from_arrays(pa.array(self.zeros[:n]), pa.array([text]))
 
 
-def _with_empirical_bayes(t: Any) -> Any:
-    """Add ``_eb``: Marshall's global EB rate per person within indicator × level × period ×
-    sex × age group (the formula of :func:`barrio.indicators.stats.empirical_bayes`, with
-    window sums; rows without population get NULL)."""
-    w = ibis.window(group_by=["ind", "area_level", "period_index", "sex", "age_group"])
-    valid = t.denominator.notnull() & (t.denominator > 0)
-    t = t.mutate(
-        _b=valid.ifelse(t.denominator, ibis.null("float64")),
-        _e=valid.ifelse(t.numerator.cast("float64"), ibis.null("float64")),
+_FLOAT_COLUMNS = (
+    ("denominator", 0),
+    ("value", 0),
+    ("lower", 0),
+    ("upper", 0),
+    ("prev_value", 1),
+    ("change_prev_pct", 2),
+    ("p_change_prev", 3),
+    ("yoy_value", 4),
+    ("change_yoy_pct", 5),
+    ("p_change_yoy", 6),
+    ("value_eb", 7),
+)
+"""The float columns in the order of :func:`barrio.indicators.kernels.finish`'s rows, with
+the row of ``valid`` that marks their non-NULL values."""
+
+
+def decoded(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its dictionary-encoded columns as plain strings."""
+    arrays = [
+        col.dictionary_decode() if pa.types.is_dictionary(col.type) else col
+        for col in batch.columns
+    ]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _floats(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """A float64 column that is NULL where ``valid`` is False (whatever ``values`` holds)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if valid.all():
+        return pa.array(values)
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.Array.from_buffers(
+        pa.float64(), len(values), [pa.py_buffer(bitmap), pa.py_buffer(values)]
     )
-    t = t.mutate(_rate=t._e / t._b)
-    t = t.mutate(
-        _m=t._e.sum().over(w) / t._b.sum().over(w),
-        _b_sum=t._b.sum().over(w),
-        _count=t._b.count().over(w).cast("float64"),
-    )
-    t = t.mutate(_spread=(t._b * (t._rate - t._m) * (t._rate - t._m)).sum().over(w) / t._b_sum)
-    between = ibis.greatest(t._spread - t._m / (t._b_sum / t._count), 0.0)
-    # 0 / 0 is NaN in numpy and an error in PostgreSQL and Spark: weight 0 either way
-    spread_plus_noise = between + t._m / t._b
-    weight = (spread_plus_noise > 0).ifelse(between / spread_plus_noise, 0.0)
-    return t.mutate(_eb=t._b.notnull().ifelse(weight * t._rate + (1.0 - weight) * t._m, None))
-
-
-def _period_start(index: Any, period: str) -> Any:
-    per_year = c.PERIODS[period]
-    year = index // per_year
-    month = (index % per_year) * (12 // per_year) + 1
-    return ibis.date(year.cast("int32"), month.cast("int32"), ibis.literal(1, "int32"))
-
-
-def _with_p_values(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Fill ``p_change_prev``/``p_change_yoy`` (exact tests, numpy) and drop their inputs."""
-    cols = dict(zip(batch.schema.names, batch.columns, strict=True))
-    k = cols["numerator"].to_numpy(zero_copy_only=False).astype(np.int64)
-    pop = _floats(cols["denominator"])
-    for name in ("prev", "yoy"):
-        k0 = _floats(cols.pop(f"_k_{name}"))
-        p0 = _floats(cols.pop(f"_e_{name}"))
-        test = np.isfinite(k0) & np.isfinite(p0) & np.isfinite(pop)
-        pvals = np.full(len(k), np.nan)
-        if test.any():
-            pvals[test] = stats.rate_change_test(
-                k[test], pop[test], k0[test].astype(np.int64), p0[test]
-            )
-        cols[f"p_change_{name}"] = pa.array(pvals, from_pandas=True)
-    return pa.RecordBatch.from_arrays([cols[name] for name in COLUMNS], names=COLUMNS)
-
-
-def _floats(column: pa.Array) -> np.ndarray:
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def store_table(con: Any, writer: Any, request: Plan, run_id: str) -> tuple[int, int]:

@@ -264,7 +264,11 @@ def headline(ws: Workspace) -> tuple[str, pd.DataFrame]:
 
 def describe_missing(table: pd.DataFrame) -> str:
     """A one-line note when some rows have no denominator (for the CLI)."""
-    missing = int(table["denominator"].isna().sum())
+    return missing_note(int(table["denominator"].isna().sum()))
+
+
+def missing_note(missing: int) -> str:
+    """A one-line note when ``missing`` rows have no denominator (empty when none)."""
     if not missing:
         return ""
     return _(
