@@ -361,6 +361,7 @@ def main() -> None:
         print(f"built {n_inc:,} incidents, {n_areas:,} areas in {time.perf_counter() - t0:.1f} s")
         settings = (
             f"SET threads = 2; SET memory_limit = '{args.memory_limit}';"
+            " SET enable_progress_bar = false;"
             f" SET preserve_insertion_order = false; SET temp_directory = '{Path(tmp) / 'spill'}'"
         )
         print(f"load average before: {load()} ({os.cpu_count()} cores)")

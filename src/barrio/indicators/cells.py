@@ -87,7 +87,7 @@ class Records:
     def __len__(self) -> int:
         return len(self.n)
 
-    def take(self, index: np.ndarray) -> Records:
+    def take(self, index: np.ndarray | slice) -> Records:
         return Records(
             self.area[index],
             self.period[index],
@@ -120,7 +120,7 @@ class Population:
     p_to: np.ndarray
     n_knots: np.ndarray
 
-    def take(self, index: np.ndarray) -> Population:
+    def take(self, index: np.ndarray | slice) -> Population:
         return Population(**{k: v[index] for k, v in self.__dict__.items()})
 
 
@@ -164,8 +164,11 @@ class Block:
 def level_records(records: Records, level: Level) -> tuple[np.ndarray, Records]:
     """The records each area of ``level`` counts (ancestor local codes, records)."""
     anc = level.ancestor[records.area]
-    keep = np.flatnonzero(anc >= 0)
-    local, taken = anc[keep], records.take(keep)
+    if (anc >= 0).all():
+        local, taken = anc, records
+    else:
+        keep = np.flatnonzero(anc >= 0)
+        local, taken = anc[keep], records.take(keep)
     if not level.extra.empty:
         more = level.extra
         src = more["area"].to_numpy()
@@ -202,8 +205,10 @@ def blocks(
     block = local // size
     order = np.argsort(block.astype(np.uint16 if n_blocks < 1 << 16 else np.int64), kind="stable")
     bounds = np.searchsorted(block[order], np.arange(n_blocks + 1))
+    del block
+    local, records = local[order], records.take(order)  # one copy; blocks are slices of it
     for b in range(n_blocks):
-        rows = order[bounds[b] : bounds[b + 1]]
+        rows = slice(bounds[b], bounds[b + 1])
         first = b * size
         yield first, min(size, n_areas - first), local[rows] - first, records.take(rows)
 
@@ -222,33 +227,26 @@ def population_grid(
     methods = np.full(shape, -1, dtype=np.int8)
     if not len(pop.den):
         return values, methods
+    from barrio.indicators.kernels import fill_population
+
     mids = grid.midpoints
-    lo = np.searchsorted(mids, pop.t_from, "left")
-    hi = np.searchsorted(mids, pop.t_to, "left")
-    reps = np.maximum(hi - lo, 0)
-    piece = np.repeat(np.arange(len(lo)), reps)
-    period = lo[piece] + (np.arange(len(piece)) - np.repeat(np.cumsum(reps) - reps, reps))
-    t = mids[period]
-    k_from, k_to = pop.k_from[piece], pop.k_to[piece]
-    p_from, p_to = pop.p_from[piece], pop.p_to[piece]
-    span = k_to - k_from
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(span > 0, (p_to - p_from) / span, 0.0)
-    value = np.maximum(p_from + slope * (t - k_from), 0.0)
-    method = np.select(
-        [
-            pop.n_knots[piece] == 1,
-            (t == k_from) | (t == k_to),
-            (t < k_from) | (t > k_to),
-        ],
-        [0, 1, 2],
-        3,
-    ).astype(np.int8)
-    area = pop.area[piece] - first_area
-    flat = ((area * grid.periods + period) * grid.sexes + pop.sex[piece]) * len(grid.ages)
-    flat += pop.age[piece]
-    values.reshape(-1)[flat] = value
-    methods.reshape(-1)[flat] = method
+    fill_population(
+        values.reshape(-1),
+        methods.reshape(-1),
+        pop.area - first_area,
+        pop.sex,
+        pop.age,
+        np.searchsorted(mids, pop.t_from, "left"),
+        np.searchsorted(mids, pop.t_to, "left"),
+        pop.k_from,
+        pop.k_to,
+        pop.p_from,
+        pop.p_to,
+        pop.n_knots,
+        mids,
+        grid.sexes,
+        len(grid.ages),
+    )
     return values, methods
 
 

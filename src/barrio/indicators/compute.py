@@ -18,9 +18,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import itertools
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from barrio.indicators.catalog import Indicator
 from barrio.indicators.population import (
     TOTAL,
     UNKNOWN,
+    AgeGroup,
     age_groups,
     denominator_table,
     roll_up,
@@ -74,18 +74,47 @@ COLUMNS = [
 _PERIOD_RANK = {"week": 0, "month": 1, "quarter": 2, "year": 3}
 
 
-def population_segments(con: Any, indicators: tuple[Indicator, ...]) -> pd.DataFrame:
+def population_segments(
+    con: Any, indicators: tuple[Indicator, ...], area_code: pd.Series | None = None
+) -> pd.DataFrame:
     """Segments of every denominator the indicators need (see population.py).
 
-    ``den`` is the denominator's code (:func:`barrio.indicators.cube.denominator_codes`).
+    ``den`` is the denominator's code (:func:`barrio.indicators.cube.denominator_codes`). With
+    ``area_code`` (area id → integer) areas are coded before the work, ``area_id`` holds the
+    codes and areas without a code are left out: integer keys group several times faster.
     """
+    pop_df, areas = population_inputs(con)
+    return segments_of(pop_df, areas, indicators, area_code)
+
+
+def population_inputs(con: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``population`` table and the area hierarchy, read from the engine."""
     pop = con.table("population").select("area_id", "year", "sex", "age_group", "population")
-    pop_df = pop.to_pandas()
+    areas = con.table("areas").select("area_id", "parent_id")
+    return pop.to_pandas(), areas.to_pandas()
+
+
+def segments_of(
+    pop_df: pd.DataFrame,
+    areas: pd.DataFrame,
+    indicators: tuple[Indicator, ...],
+    area_code: pd.Series | None = None,
+) -> pd.DataFrame:
+    """:func:`population_segments` from tables already read (pure pandas)."""
     columns = ["den", "area_id", "sex", "age_group", "t_from", "t_to"]
     columns += ["k_from", "k_to", "p_from", "p_to", "n_knots"]
+    types = dict(_SEGMENT_TYPES, area_id="int64" if area_code is not None else "string")
     if pop_df.empty:
-        return pd.DataFrame({col: pd.Series(dtype=_SEGMENT_TYPES[col]) for col in columns})
-    areas = con.table("areas").select("area_id", "parent_id").to_pandas()
+        return pd.DataFrame({col: pd.Series(dtype=types[col]) for col in columns})
+    if area_code is not None:
+        pop_df = pop_df.assign(area_id=pop_df["area_id"].map(area_code))
+        pop_df = pop_df[pop_df["area_id"].notna()].astype({"area_id": "int64"})
+        areas = pd.DataFrame(
+            {
+                "area_id": areas["area_id"].map(area_code).astype("int64"),
+                "parent_id": areas["parent_id"].map(area_code).astype("Int64"),
+            }
+        )
     full = roll_up(with_margins(pop_df), areas)
     parts = []
     codes = c.denominator_codes(indicators)
@@ -97,7 +126,24 @@ def population_segments(con: Any, indicators: tuple[Indicator, ...]) -> pd.DataF
         )
         parts.append(segments(table).assign(den=codes[key]))
     out = pd.concat(parts, ignore_index=True)[columns]
-    return out.astype({col: _SEGMENT_TYPES[col] for col in columns})
+    return out.astype({col: types[col] for col in columns})
+
+
+def denominator_age_groups(
+    pop_df: pd.DataFrame, indicators: tuple[Indicator, ...]
+) -> list[AgeGroup]:
+    """The age groups of the denominators' population (what records' ages are grouped into):
+    every group for a denominator of all ages, the groups inside its range otherwise."""
+    labels = pop_df["age_group"].dropna().astype(str).unique().tolist()
+    found = set()
+    for ind in indicators:
+        den = ind.denominator
+        for group in age_groups(labels):
+            if (den.age_min is None and den.age_max is None) or group.within(
+                den.age_min, den.age_max
+            ):
+                found.add(group.label)
+    return age_groups(sorted(found))
 
 
 _SEGMENT_TYPES = {
@@ -254,21 +300,22 @@ def table_batches(
 
     The engine groups and codes the records (:func:`barrio.indicators.cube.coded_base`); the
     cube, denominators, comparisons, intervals and tests are computed here block by block of
-    areas (:mod:`barrio.indicators.cells`, :mod:`barrio.indicators.kernels`), one batch ahead
-    of the consumer. String columns are dictionary-encoded (:func:`decoded` turns them into
-    plain strings). ``chunk_rows`` is kept for callers; a batch holds one indicator on one
-    block of areas.
+    areas (:mod:`barrio.indicators.cells`, :mod:`barrio.indicators.kernels`), in order, when
+    the caller asks for the next batch (the compiled pass already uses every core; a producer
+    thread running ahead only oversubscribed them). String columns are dictionary-encoded
+    (:func:`decoded` turns them into plain strings). ``chunk_rows`` is kept for callers; a
+    batch holds one indicator on one block of areas.
     """
     del chunk_rows
     with reused_memory():
         inds = request.indicators
-        seg_df = population_segments(con, inds)
-        groups = age_groups(seg_df["age_group"].unique().tolist())
-        published = request.source == "counts"
-        ages = _age_labels(con, published, groups)
         areas = con.table("areas").select("area_id", "level").to_pandas()
         areas = areas.sort_values("area_id", kind="stable").reset_index(drop=True)
         area_code = pd.Series(np.arange(len(areas), dtype=np.int64), index=areas["area_id"])
+        pop_df, hierarchy = population_inputs(con)
+        groups = denominator_age_groups(pop_df, inds)
+        published = request.source == "counts"
+        ages = _age_labels(con, published, groups)
         c.upload(
             con,
             "_barrio_area_codes",
@@ -279,7 +326,12 @@ def table_batches(
             if request.source == "incidents"
             else c.base_counts(con, request.period)
         )
-        coded = c.coded_base(con, base, inds, published, ages).to_pyarrow()
+        query = c.coded_base(con, base, inds, published, ages)
+        with ThreadPoolExecutor(1) as pool:  # the engine counts while pandas draws the lines
+            counting = pool.submit(query.to_pyarrow)
+            seg_df = segments_of(pop_df, hierarchy, inds, area_code)
+            coded = counting.result()
+        del pop_df, hierarchy
         if coded.num_rows == 0:
             yield iter(())
             return
@@ -290,9 +342,10 @@ def table_batches(
         del coded
         levels = _levels(con, areas, area_code, request.levels)
         population = _coded_population(seg_df, area_code, ages)
+        del seg_df
         finisher = _Finisher(request, grid)
         tasks = _tasks(request, grid, records, levels, population, finisher)
-        yield _ahead(tasks)
+        yield (task() for task in tasks)
 
 
 def _records(coded: pa.Table, first: int) -> cells.Records:
@@ -351,7 +404,9 @@ def _coded_population(
     """The population pieces with integer area (global), sex and age codes."""
     sex = seg_df["sex"].map({s: i for i, s in enumerate(cells.SEXES)})
     age = seg_df["age_group"].map({a: i for i, a in enumerate(ages)})
-    area = seg_df["area_id"].map(area_code)
+    area = seg_df["area_id"]
+    if not pd.api.types.is_integer_dtype(area):
+        area = area.map(area_code)
     keep = (sex.notna() & age.notna() & area.notna()).to_numpy()
     seg = seg_df[keep]
     as_int = {"den": seg["den"], "area": area[keep], "sex": sex[keep], "age": age[keep]}
@@ -395,8 +450,12 @@ def _tasks(
                 a_lo = lo + np.searchsorted(pop.area[lo:hi], first_area, "left")
                 a_hi = lo + np.searchsorted(pop.area[lo:hi], first_area + count, "left")
                 grids[den] = cells.population_grid(
-                    pop.take(np.arange(a_lo, a_hi)), first_area, count, grid
+                    pop.take(slice(a_lo, a_hi)), first_area, count, grid
                 )
+            ids = pa.array(level.area_ids[first_area : first_area + count].astype(str))
+            counts = None
+            if not (published or request.smooth):
+                counts = finisher.count(block_local, block_recs, count)
             for pos, ind in enumerate(request.indicators):
                 yield functools.partial(
                     finisher.batch,
@@ -409,24 +468,9 @@ def _tasks(
                     block_recs,
                     grids[dens[pos]],
                     published,
+                    ids,
+                    None if counts is None else counts[pos],
                 )
-
-
-def _ahead(tasks: Iterator[Callable[[], pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
-    """Run ``tasks`` in order on one background thread, one batch ahead of the consumer.
-
-    The next batch is computed while the caller writes the current one (numpy and the
-    compiled kernels release the GIL; the kernels spread each batch over the cores
-    themselves, so one producer is enough and no two kernels run at once).
-    """
-    with ThreadPoolExecutor(1) as pool:
-        pending: deque[Future[pa.RecordBatch]] = deque()
-        for task in tasks:
-            pending.append(pool.submit(task))
-            if len(pending) > 1:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 class _Finisher:
@@ -446,6 +490,10 @@ class _Finisher:
         days = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
         self.days = days
         self.zeros = np.zeros(1 << 16, dtype=np.int8)
+        self.texts: dict[str, pa.Array] = {}
+        self.counts = np.zeros((len(request.indicators), 0))
+        """Dense counts of the current block (see :meth:`count`)."""
+        self.previous: tuple[np.ndarray, cells.Records] | None = None
         self.sexes = pa.array(list(cells.SEXES))
         self.ages = pa.array(list(grid.ages))
         self.methods = pa.array(list(cells.METHODS))
@@ -470,19 +518,27 @@ class _Finisher:
         records: cells.Records,
         population: tuple[np.ndarray, np.ndarray],
         published: bool,
+        area_ids: pa.Array,
+        counted: np.ndarray | None,
     ) -> pa.RecordBatch:
         """The finished rows of indicator ``ind`` (position ``pos``) on one block of areas."""
         from barrio.indicators import kernels
 
         grid, request = self.grid, self.request
-        x, exists = cells.cube_cells(records, local, count, grid, pos, request.by, published)
         pop, methods = population
         eb = np.empty(0)
-        if request.smooth:
-            eb = cells.empirical_bayes_grid(x, exists, pop).reshape(-1)
+        if published or request.smooth:
+            x, exists = cells.cube_cells(records, local, count, grid, pos, request.by, published)
+            if request.smooth:
+                eb = cells.empirical_bayes_grid(x, exists, pop).reshape(-1)
+        else:  # records, counted by :meth:`count`: rows are decided from the counts
+            assert counted is not None
+            x = counted
+            exists = np.empty(0, dtype=bool)
         mult = float(ind.multiplier)
+        x = x.reshape(-1)
         keys, k, method, floats, valid, retest = kernels.finish(
-            x.reshape(-1),
+            x,
             exists.reshape(-1),
             pop.reshape(-1),
             methods.reshape(-1),
@@ -495,27 +551,29 @@ class _Finisher:
             mult,
             self.lower,
             self.upper,
+            "sex" in request.by,
+            "age_group" in request.by,
         )
-        del x, exists
+        del exists
         big = np.flatnonzero(valid[0] & (k >= self.LIMITS))
         if len(big):
             lower, upper = stats.poisson_interval(k[big], request.confidence)
             floats[2][big] = lower / floats[0][big] * mult
             floats[3][big] = upper / floats[0][big] * mult
-        for which in range(2):
+        for which, lag in enumerate((1, grid.per_year)):
             rows = np.flatnonzero(retest[which])
-            if len(rows):
+            if len(rows):  # large tests: the earlier cell is ``lag`` periods back
+                area, period, sex, age = (key[rows].astype(np.int64) for key in keys)
+                cell = ((area * grid.periods + period) * grid.sexes + sex) * len(grid.ages) + age
+                back = cell - lag * grid.cells
                 floats[6 + 3 * which][rows] = stats.rate_change_test(
-                    k[rows],
-                    floats[0][rows],
-                    floats[11 + 2 * which][rows].astype(np.int64),
-                    floats[12 + 2 * which][rows],
+                    k[rows], floats[0][rows], x[back].astype(np.int64), pop.reshape(-1)[back]
                 )
+        del x
         n = len(k)
-        area_ids = level.area_ids[first_area : first_area + count]
         columns: dict[str, pa.Array] = {
             "indicator_id": self.constant(ind.id, n),
-            "area_id": pa.DictionaryArray.from_arrays(keys[0], pa.array(area_ids.astype(str))),
+            "area_id": pa.DictionaryArray.from_arrays(keys[0], area_ids),
             "area_level": self.constant(level.name, n),
             "period_type": self.constant(request.period, n),
             "period_start": pa.Array.from_buffers(
@@ -536,11 +594,48 @@ class _Finisher:
             columns[name] = _floats(floats[row], valid[mask])
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], names=COLUMNS)
 
+    def count(self, local: np.ndarray, records: cells.Records, n_areas: int) -> np.ndarray:
+        """Dense counts (indicator, cell) of one block of areas, all indicators in one pass.
+
+        The buffer is reused from block to block: the previous block's records are taken out
+        first, which leaves it all zero without touching every cell.
+        """
+        grid = self.grid
+        size = n_areas * grid.periods * grid.cells
+        shape = (len(self.request.indicators), size)
+        if self.previous is not None:
+            self._scatter(*self.previous, -1.0)
+        if self.counts.shape[1] < size:
+            self.counts = np.zeros((shape[0], size))
+        self._scatter(local, records, 1.0)
+        self.previous = (local, records)
+        return self.counts[:, :size]
+
+    def _scatter(self, local: np.ndarray, records: cells.Records, sign: float) -> None:
+        from barrio.indicators import kernels
+
+        grid = self.grid
+        kernels.scatter(
+            self.counts,
+            local,
+            records.period,
+            records.sex,
+            records.age,
+            records.n,
+            records.masks,
+            grid.periods,
+            grid.sexes,
+            len(grid.ages),
+            sign,
+        )
+
     def constant(self, text: str, n: int) -> pa.DictionaryArray:
         """``text`` on every row (dictionary-encoded: one string, zero indices)."""
         if n > len(self.zeros):
             self.zeros = np.zeros(n, dtype=np.int8)
-        return pa.DictionaryArray.from_arrays(pa.array(self.zeros[:n]), pa.array([text]))
+        if text not in self.texts:
+            self.texts[text] = pa.array([text])
+        return pa.DictionaryArray.from_arrays(pa.array(self.zeros[:n]), self.texts[text])
 
 
 _FLOAT_COLUMNS = (

@@ -179,9 +179,14 @@ def coded_base(
     coded = base.mutate(sex_code=sex, age_code=age, **words)
     codes = con.table("_barrio_area_codes")
     j = coded.join(codes, coded.area_id == codes.area_id)
-    keys = [j.code.name("area"), "period_index", j.sex_code.name("sex"), j.age_code.name("age")]
+    keys = [
+        j.code.cast("int32").name("area"),
+        j.period_index.cast("int32").name("period_index"),
+        j.sex_code.cast("int8").name("sex"),
+        j.age_code.cast("int16").name("age"),
+    ]
     grouped = j.group_by([*keys, *words]).aggregate(
-        n=j.n.sum().cast(COUNT), rows=j.count().cast("int64")
+        n=j.n.sum().cast(COUNT), rows=j.count().cast("int32")
     )
     return grouped.filter(ibis.or_(*[grouped[w] != 0 for w in words]))
 

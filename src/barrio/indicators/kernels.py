@@ -44,6 +44,9 @@ def binom_two_sided_small(
     q = 1.0 - p
     if n > SMALL_N or not 0.01 <= p <= 0.99:
         return math.nan  # the recurrence loses digits in far tails when p / q is extreme
+    if n == 1:  # the commonest test in small areas: pmf = (q, p)
+        mine, other = (p, q) if x == 1 else (q, p)
+        return min(1.0, mine + other) if other <= mine * REL_ERR else mine
     first = q**n
     pmf[0] = first
     ratio = p / q
@@ -148,8 +151,6 @@ def _row(
             pv = _rate_test(ki, p, np.int64(k0), p0, pmf)
             floats[col + 2][r] = pv
             valid[v + 2][r] = True
-            floats[11 + 2 * c][r] = k0
-            floats[12 + 2 * c][r] = p0
             if math.isnan(pv):
                 retest[c][r] = True
     if smooth:
@@ -159,16 +160,146 @@ def _row(
             valid[7][r] = True
 
 
+@njit(cache=True, nogil=True)
+def fill_population(
+    values: np.ndarray,
+    methods: np.ndarray,
+    area: np.ndarray,
+    sex: np.ndarray,
+    age: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    k_from: np.ndarray,
+    k_to: np.ndarray,
+    p_from: np.ndarray,
+    p_to: np.ndarray,
+    n_knots: np.ndarray,
+    mids: np.ndarray,
+    sexes: int,
+    n_ages: int,
+) -> None:  # pragma: no cover - compiled
+    """Write each population piece's line into the periods ``lo``–``hi`` it covers.
+
+    The value at midpoint t is max(p_from + slope · (t − k_from), 0); the method code is 0
+    (constant: one figure), 1 (exact: t is a knot), 2 (extrapolated) or 3 (interpolated).
+    ``values`` and ``methods`` are flat (area, period, sex, age) arrays of a block of areas.
+    """
+    periods = mids.shape[0]
+    for i in range(area.shape[0]):
+        span = k_to[i] - k_from[i]
+        slope = (p_to[i] - p_from[i]) / span if span > 0 else 0.0
+        for period in range(lo[i], hi[i]):
+            t = mids[period]
+            value = max(p_from[i] + slope * (t - k_from[i]), 0.0)
+            if n_knots[i] == 1:
+                code = 0
+            elif t == k_from[i] or t == k_to[i]:
+                code = 1
+            elif t < k_from[i] or t > k_to[i]:
+                code = 2
+            else:
+                code = 3
+            f = ((area[i] * periods + period) * sexes + sex[i]) * n_ages + age[i]
+            values[f] = value
+            methods[f] = code
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _exists(
+    x: np.ndarray,
+    exists: np.ndarray,
+    f: int,
+    sex: int,
+    age: int,
+    last_sex: int,
+    last_age: int,
+    by_sex: bool,
+    by_age: bool,
+) -> bool:  # pragma: no cover - compiled
+    """Whether cell ``f`` is a row: from ``exists`` when given (published counts), else every
+    total, and the cells with records of the disaggregations asked for (``total`` codes last).
+    """
+    if exists.shape[0] > 0:
+        return exists[f]
+    sex_total, age_total = sex == last_sex, age == last_age
+    if sex_total and age_total:
+        return True
+    if not x[f] > 0.0:
+        return False
+    if age_total:
+        return by_sex
+    if sex_total:
+        return by_age
+    return by_sex and by_age
+
+
+@njit(cache=True, nogil=True)
+def scatter(
+    x: np.ndarray,
+    local: np.ndarray,
+    period: np.ndarray,
+    sex: np.ndarray,
+    age: np.ndarray,
+    n: np.ndarray,
+    masks: np.ndarray,
+    periods: int,
+    sexes: int,
+    n_ages: int,
+    sign: float,
+) -> None:  # pragma: no cover - compiled
+    """Add coded records to the dense counts ``x`` (indicator, area, period, sex, age) of
+    every indicator that counts them, with the three margins (records carry no ``total``
+    codes; ``total`` is the last code of each). One pass over the records for all indicators.
+
+    ``sign`` −1 with the same records takes them out again, which leaves ``x`` all zero for
+    the next block at the cost of the records rather than of the cells.
+    """
+    sex_total, age_total = sexes - 1, n_ages - 1
+    for i in range(local.shape[0]):
+        at = (local[i] * periods + period[i]) * sexes
+        count = n[i] * sign
+        cell = (at + sex[i]) * n_ages + age[i]
+        by_sex = (at + sex[i]) * n_ages + age_total
+        by_age = (at + sex_total) * n_ages + age[i]
+        total = (at + sex_total) * n_ages + age_total
+        for word in range(masks.shape[1]):
+            bits = masks[i, word]
+            j = 0
+            while bits != 0:
+                if bits & 1:
+                    ind = word * 62 + j
+                    if ind < x.shape[0]:
+                        x[ind, cell] += count
+                        x[ind, by_sex] += count
+                        x[ind, by_age] += count
+                        x[ind, total] += count
+                bits >>= 1
+                j += 1
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def row_counts(exists: np.ndarray, n_areas: int) -> np.ndarray:  # pragma: no cover - compiled
-    """Rows of each area (``exists`` is the flat (area, …) mask)."""
-    per_area = exists.shape[0] // max(n_areas, 1)
+def row_counts(
+    x: np.ndarray,
+    exists: np.ndarray,
+    n_areas: int,
+    periods: int,
+    sexes: int,
+    n_ages: int,
+    by_sex: bool,
+    by_age: bool,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Rows of each area (see :func:`_exists`)."""
     out = np.zeros(n_areas, dtype=np.int64)
+    per_area = periods * sexes * n_ages
     for a in prange(n_areas):
         count = 0
-        for j in range(a * per_area, (a + 1) * per_area):
-            if exists[j]:
-                count += 1
+        f = a * per_area
+        for _t in range(periods):
+            for sex in range(sexes):
+                for age in range(n_ages):
+                    if _exists(x, exists, f, sex, age, sexes - 1, n_ages - 1, by_sex, by_age):
+                        count += 1
+                    f += 1
         out[a] = count
     return out
 
@@ -188,21 +319,23 @@ def finish(
     mult: float,
     lower_table: np.ndarray,
     upper_table: np.ndarray,
+    by_sex: bool,
+    by_age: bool,
 ) -> tuple[Arrays, np.ndarray, np.ndarray, Arrays, Arrays, Arrays]:  # pragma: no cover
     """Every column of the rows of one indicator and block (see :mod:`barrio.indicators.cells`).
 
-    ``x``, ``exists``, ``pop``, ``method`` (and ``eb`` when it is not empty) are the flat dense
-    arrays (area, period, sex × age cell). Returns (keys, numerator, method, floats, valid,
-    retest): keys are the area, period, sex and age codes of each row; floats rows are
-    denominator, value, lower, upper, prev_value, change_prev_pct, p_change_prev, yoy_value,
-    change_yoy_pct, p_change_yoy, value_eb, then the earlier numerator and denominator of each
-    comparison (for retests); ``valid`` marks non-NULL values of the first 11 (rows: 0 the four
-    population columns, 1–3 and 4–6 the comparisons, 7 value_eb); ``retest`` marks the tests
-    left to numpy (see the module). Interval limits are NaN for counts beyond the tables (the
-    caller fills them).
+    ``x``, ``pop``, ``method`` (and ``exists`` and ``eb`` when they are not empty: see
+    :func:`_exists`) are the flat dense arrays (area, period, sex × age cell). Returns (keys,
+    numerator, method, floats, valid, retest): keys are the area, period, sex and age codes of
+    each row; floats are denominator, value, lower, upper, prev_value, change_prev_pct,
+    p_change_prev, yoy_value, change_yoy_pct, p_change_yoy and value_eb; ``valid`` marks their
+    non-NULL values (0: the four population columns, 1–3 and 4–6: the comparisons, 7:
+    value_eb); ``retest`` marks the tests left to numpy (see the module). Interval limits are
+    NaN for counts beyond the tables (the caller fills them).
     """
     per_area = periods * cells
-    counts = row_counts(exists, n_areas)
+    sexes = cells // n_ages
+    counts = row_counts(x, exists, n_areas, periods, sexes, n_ages, by_sex, by_age)
     offsets = np.zeros(n_areas + 1, dtype=np.int64)
     for a in range(n_areas):
         offsets[a + 1] = offsets[a] + counts[a]
@@ -212,11 +345,10 @@ def finish(
     methods = np.empty(rows, dtype=np.int8)
     # one array per column (not one 2-D array): each stays under glibc's mmap threshold, so
     # with :func:`barrio.indicators.compute.reused_memory` its pages are reused, not faulted in
-    floats = [np.empty(rows) for _ in range(15)]
+    floats = [np.empty(rows) for _ in range(11)]
     valid = [np.zeros(rows, dtype=np.bool_) for _ in range(8)]
     retest = [np.zeros(rows, dtype=np.bool_) for _ in range(2)]
     smooth = eb.shape[0] > 0
-    sexes = cells // n_ages
     for a in prange(n_areas):
         r = offsets[a]
         pmf = np.empty(SMALL_N + 1)
@@ -225,7 +357,7 @@ def finish(
             for sex in range(sexes):
                 for age in range(n_ages):
                     f += 1
-                    if not exists[f]:
+                    if not _exists(x, exists, f, sex, age, sexes - 1, n_ages - 1, by_sex, by_age):
                         continue
                     keys[0][r] = a
                     keys[1][r] = t

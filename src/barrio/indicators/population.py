@@ -106,18 +106,21 @@ def roll_up(population: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """
     parent = areas.set_index("area_id")["parent_id"].dropna()
     known = population.copy()
-    keys = ["year", "sex", "age_group"]
+    frontier = known
+    keys = ["area_id", "year", "sex", "age_group"]
     for _round in range(32):  # deeper hierarchies than this do not exist
-        child = known[known["area_id"].isin(parent.index)].copy()
+        # only the rows added last round can give a parent a key it does not have yet (a key
+        # first reaches a parent from the children that first had it)
+        child = frontier[frontier["area_id"].isin(parent.index)].copy()
         child["area_id"] = child["area_id"].map(parent)
-        summed = child.groupby(["area_id", *keys], as_index=False).agg(
-            population=("population", "sum")
-        )
-        have = known.set_index(["area_id", *keys]).index
-        new = summed[~summed.set_index(["area_id", *keys]).index.isin(have)]
+        summed = child.groupby(keys, as_index=False).agg(population=("population", "sum"))
+        have = known[known["area_id"].isin(summed["area_id"].unique())]
+        new = summed.merge(have[keys], on=keys, how="left", indicator=True)
+        new = new[new["_merge"] == "left_only"].drop(columns="_merge")
         if new.empty:
             break
         known = pd.concat([known, new], ignore_index=True)
+        frontier = new
     return known
 
 
@@ -168,36 +171,60 @@ def segments(population: pd.DataFrame) -> pd.DataFrame:
     0.5), n_knots. Periods are located by their midpoint t (fractional year).
     """
     keys = ["area_id", "sex", "age_group"]
-    pop = population.sort_values([*keys, "year"])
-    pop = pop.assign(k=pop["year"].astype(float) + 0.5, p=pop["population"].astype(float))
-    group = pop.groupby(keys, sort=False, observed=True)
-    pop["n_knots"] = group["k"].transform("size")
-    pop["pos"] = group.cumcount()
-    nxt = group[["k", "p"]].shift(-1)
-    prv = group[["k", "p"]].shift(1)
+    pop = population.sort_values([*keys, "year"], kind="stable").reset_index(drop=True)
+    k = pop["year"].to_numpy(dtype=float) + 0.5
+    p = pop["population"].to_numpy(dtype=float)
+    # rows are sorted by key then year: a group starts where any key changes
+    codes = [pd.factorize(pop[key])[0] for key in keys]
+    starts = np.ones(len(pop), dtype=bool)
+    for code in codes:
+        starts[1:] &= code[1:] == code[:-1]
+    starts = ~starts
+    starts[0] = True
+    first_row = np.flatnonzero(starts)
+    sizes = np.diff(np.append(first_row, len(pop)))
+    n_knots = np.repeat(sizes, sizes)
+    last = np.append(starts[1:], True)  # the row before the next group's start
+    k_next = np.where(last, np.nan, np.append(k[1:], np.nan))
+    p_next = np.where(last, np.nan, np.append(p[1:], np.nan))
+    k_prev = np.where(starts, np.nan, np.insert(k[:-1], 0, np.nan))
+    p_prev = np.where(starts, np.nan, np.insert(p[:-1], 0, np.nan))
+    has_next = ~last
     # interior and right-end pieces: from each knot to the next one (last: to +inf)
-    piece = pop.assign(
-        t_from=pop["k"],
-        t_to=nxt["k"].fillna(OPEN_END),
-        k_from=np.where(nxt["k"].notna(), pop["k"], prv["k"]),
-        k_to=np.where(nxt["k"].notna(), nxt["k"], pop["k"]),
-        p_from=np.where(nxt["k"].notna(), pop["p"], prv["p"]),
-        p_to=np.where(nxt["k"].notna(), nxt["p"], pop["p"]),
+    piece = pd.DataFrame(
+        {
+            **{key: pop[key] for key in keys},
+            "t_from": k,
+            "t_to": np.where(has_next, k_next, OPEN_END),
+            "k_from": np.where(has_next, k, k_prev),
+            "k_to": np.where(has_next, k_next, k),
+            "p_from": np.where(has_next, p, p_prev),
+            "p_to": np.where(has_next, p_next, p),
+            "n_knots": n_knots,
+        }
     )
     # left end: from -inf to the first knot, on the line through the first two knots
-    first = pop[pop["pos"] == 0]
-    nxt_first = nxt.loc[first.index]
-    left = first.assign(
-        t_from=-OPEN_END,
-        t_to=first["k"],
-        k_from=first["k"],
-        k_to=nxt_first["k"].fillna(first["k"]),
-        p_from=first["p"],
-        p_to=nxt_first["p"].fillna(first["p"]),
+    f = first_row
+    left = pd.DataFrame(
+        {
+            **{key: pop[key].to_numpy()[f] for key in keys},
+            "t_from": -OPEN_END,
+            "t_to": k[f],
+            "k_from": k[f],
+            "k_to": np.where(has_next[f], k_next[f], k[f]),
+            "p_from": p[f],
+            "p_to": np.where(has_next[f], p_next[f], p[f]),
+            "n_knots": sizes,
+        }
     )
     out = pd.concat([left, piece], ignore_index=True)
-    single = out["n_knots"] == 1
-    for col, src in (("k_from", "k"), ("k_to", "k"), ("p_from", "p"), ("p_to", "p")):
-        out.loc[single, col] = out.loc[single, src]
+    single = (out["n_knots"] == 1).to_numpy()
+    if single.any():
+        k_all = np.concatenate([k[f], k])
+        p_all = np.concatenate([p[f], p])
+        out.loc[single, "k_from"] = k_all[single]
+        out.loc[single, "k_to"] = k_all[single]
+        out.loc[single, "p_from"] = p_all[single]
+        out.loc[single, "p_to"] = p_all[single]
     cols = [*keys, "t_from", "t_to", "k_from", "k_to", "p_from", "p_to", "n_knots"]
     return out[cols].reset_index(drop=True)
