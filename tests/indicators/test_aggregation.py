@@ -288,3 +288,26 @@ def test_changes_against_previous_period_and_year_before(tmp_path):
     mar22 = rows.loc[pd.Timestamp("2022-03-01")]
     assert mar22["numerator"] == 0
     assert mar22["change_prev_pct"] == pytest.approx(-100.0)
+
+
+def test_area_with_two_ancestors_at_one_level_counts_in_both(tmp_path):
+    # N1 lies in district D1, which lies in district D2: both districts count N1's records
+    rng = np.random.default_rng(3)
+    areas = pd.DataFrame(
+        [
+            {"area_id": "C", "name": "C", "level": "city", "parent_id": None},
+            {"area_id": "D2", "name": "D2", "level": "district", "parent_id": "C"},
+            {"area_id": "D1", "name": "D1", "level": "district", "parent_id": "D2"},
+            {"area_id": "N1", "name": "N1", "level": "neighborhood", "parent_id": "D1"},
+            {"area_id": "N2", "name": "N2", "level": "neighborhood", "parent_id": "D2"},
+        ]
+    )
+    table = compute(tmp_path, areas, population(areas, rng), incidents(areas, 500, rng), "year")
+    cells = table[table["indicator_id"] == "total-crime"].set_index(
+        ["area_id", "period_start", "sex", "age_group"]
+    )["numerator"]
+    n1, n2 = cells.xs("N1"), cells.xs("N2")
+    assert cells.xs("D1").equals(n1)
+    both = n1.add(n2, fill_value=0).astype("int64")
+    assert cells.xs("D2").sort_index().equals(both.sort_index())
+    assert cells.xs("C").sort_index().equals(both.sort_index())

@@ -6,11 +6,13 @@ indicator the group counts for, the count and the number of source rows. Everyth
 depends only on the size of the *result* (areas × periods × cells), whose shape is known in
 advance, so it is done here with dense arrays instead of hash joins and window functions:
 
-- one ``np.bincount`` puts an indicator's records of a block of areas into a dense
-  ``(area, period, sex, age group)`` array; ancestors at coarser levels get the same records
-  through the area hierarchy, so a district is exactly the sum of its neighborhoods;
-- the margins (``total`` sex and/or age group) are sums over an axis; a published ``total``
-  row (as in SESNSP files) wins over the sum of its cells when the source has one;
+- the records of a block of areas go into a dense ``(area, period, sex, age group)`` array
+  per indicator, each record also into its three margins (``total`` sex and/or age group):
+  one compiled pass for all indicators (:func:`barrio.indicators.kernels.scatter`), or
+  ``np.bincount`` and sums over axes for published counts, where a ``total`` row (as in SESNSP
+  files) wins over the sum of its cells (:func:`cube_cells`); ancestors at coarser levels get
+  the same records through the area hierarchy, so a district is exactly the sum of its
+  neighborhoods;
 - the previous period and the same period a year before are the same array shifted along the
   period axis (a cell absent then had no events);
 - denominators come from the population line pieces (:mod:`barrio.indicators.population`)

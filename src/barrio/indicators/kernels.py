@@ -1,19 +1,21 @@
-"""Compiled loops (Numba) for the two hot spots of the indicator table at national size.
+"""Compiled loops (Numba) for the hot spots of the indicator table at national size.
 
 The table has one row per existing cell of a dense (area, period, sex, age group) array (see
-:mod:`barrio.indicators.cells`). Finishing a row takes some twenty small steps (gathers, the
-rate and its interval, flags, two comparisons, two exact tests); as numpy expressions each step
-is a pass over memory with its own temporaries, which made the finishing several times slower
-than the counting. :func:`finish` does every step for a row in one pass, over the areas in
-parallel, without the GIL.
+:mod:`barrio.indicators.cells`). :func:`scatter` counts a block's records into the arrays of
+every indicator in one pass; :func:`fill_population` draws the population lines into them;
+:func:`finish` turns each existing cell into a finished row. Finishing a row takes some twenty
+small steps (gathers, the rate and its interval, flags, two comparisons, two exact tests); as
+numpy expressions each step was a pass over memory with its own temporaries, several times
+slower than the counting. :func:`finish` does every step for a row in one pass, over the areas
+in parallel, without the GIL.
 
 The exact test is R's ``binom.test`` (two-sided, relative tolerance 1e-7), as in
 :func:`barrio.indicators.stats.binom_two_sided`: for tests with at most :data:`SMALL_N` events
 the probabilities are built by the recurrence pmf(i + 1) = pmf(i) · (n − i) / (i + 1) · p / q
-and summed exactly as R sums them; larger tests (and the rare case where q**n underflows) are
-left NaN with ``retest`` set, and the caller computes them with ``stats.rate_change_test``;
-so are tests with p outside [0.01, 0.99] (never for two nearby periods of one population),
-where the recurrence's rounding grows beyond 1e-12 in the far tail.
+and summed exactly as R sums them (one event in all: a closed form). Larger tests, and tests
+with p outside [0.01, 0.99] (never for two nearby periods of one population; there the
+recurrence's rounding would grow beyond 1e-12 in the far tail), are left NaN with ``retest``
+set, and the caller computes them with ``stats.rate_change_test``.
 """
 
 from __future__ import annotations
