@@ -141,28 +141,6 @@ class Level:
     """Further (global area, local code) pairs where an area has two ancestors at this level."""
 
 
-@dataclass
-class Block:
-    """The rows of one indicator for one block of areas: keys and the inputs of every column."""
-
-    level: str
-    area_ids: np.ndarray
-    """Area ids of the block (``area`` indexes them)."""
-    area: np.ndarray
-    period: np.ndarray
-    sex: np.ndarray
-    age: np.ndarray
-    numerator: np.ndarray
-    """Counts as float64 (exact below 2**53; the table's column is int64)."""
-    denominator: np.ndarray
-    """NaN where there is no population (or it is 0)."""
-    method: np.ndarray
-    comparisons: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-    """For the previous period and the year before: (numerator, denominator, usable), where
-    usable marks rows whose earlier period lies inside the data and has population."""
-    eb: np.ndarray | None
-
-
 def level_records(records: Records, level: Level) -> tuple[np.ndarray, Records]:
     """The records each area of ``level`` counts (ancestor local codes, records)."""
     anc = level.ancestor[records.area]
@@ -333,47 +311,3 @@ def empirical_bayes_grid(
         weight = np.where(noise > 0, between / noise, 0.0)
         smoothed = weight * rate + (1.0 - weight) * m
     return np.where(valid, smoothed, np.nan)
-
-
-def finish_block(
-    level: str,
-    area_ids: np.ndarray,
-    first_area: int,
-    numerators: np.ndarray,
-    exists: np.ndarray,
-    population: np.ndarray,
-    methods: np.ndarray,
-    grid: Grid,
-    smooth: bool,
-) -> Block:
-    """The rows of one indicator and block: values gathered at the existing cells, with the
-    same cell's previous period and year before (the dense arrays shifted along periods)."""
-    flat = np.flatnonzero(exists)
-    rest, age = np.divmod(flat, len(grid.ages))
-    rest, sex = np.divmod(rest, grid.sexes)
-    area, period = np.divmod(rest, grid.periods)
-    x = numerators.reshape(-1)
-    pop = population.reshape(-1)
-    pop = np.where(pop > 0, pop, np.nan)
-    comparisons = []
-    for lag in (1, grid.per_year):
-        inside = period >= lag
-        back = np.where(inside, flat - lag * grid.cells, flat)
-        earlier_pop = pop[back]
-        comparisons.append((x[back], earlier_pop, inside & (earlier_pop > 0)))
-    eb = None
-    if smooth:
-        eb = empirical_bayes_grid(numerators, exists, population).reshape(-1)[flat]
-    return Block(
-        level=level,
-        area_ids=area_ids[first_area : first_area + numerators.shape[0]],
-        area=area,
-        period=period,
-        sex=sex,
-        age=age,
-        numerator=x[flat],
-        denominator=pop[flat],
-        method=methods.reshape(-1)[flat],
-        comparisons=comparisons,
-        eb=eb,
-    )

@@ -74,19 +74,6 @@ COLUMNS = [
 _PERIOD_RANK = {"week": 0, "month": 1, "quarter": 2, "year": 3}
 
 
-def population_segments(
-    con: Any, indicators: tuple[Indicator, ...], area_code: pd.Series | None = None
-) -> pd.DataFrame:
-    """Segments of every denominator the indicators need (see population.py).
-
-    ``den`` is the denominator's code (:func:`barrio.indicators.cube.denominator_codes`). With
-    ``area_code`` (area id → integer) areas are coded before the work, ``area_id`` holds the
-    codes and areas without a code are left out: integer keys group several times faster.
-    """
-    pop_df, areas = population_inputs(con)
-    return segments_of(pop_df, areas, indicators, area_code)
-
-
 def population_inputs(con: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``population`` table and the area hierarchy, read from the engine."""
     pop = con.table("population").select("area_id", "year", "sex", "age_group", "population")
@@ -100,7 +87,13 @@ def segments_of(
     indicators: tuple[Indicator, ...],
     area_code: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """:func:`population_segments` from tables already read (pure pandas)."""
+    """Population line pieces of every denominator the indicators need (see population.py),
+    pure pandas on the tables :func:`population_inputs` read.
+
+    ``den`` is the denominator's code (:func:`barrio.indicators.cube.denominator_codes`). With
+    ``area_code`` (area id → integer) areas are coded before the work, ``area_id`` holds the
+    codes and areas without a code are left out: integer keys group several times faster.
+    """
     columns = ["den", "area_id", "sex", "age_group", "t_from", "t_to"]
     columns += ["k_from", "k_to", "p_from", "p_to", "n_knots"]
     types = dict(_SEGMENT_TYPES, area_id="int64" if area_code is not None else "string")
@@ -293,9 +286,7 @@ def reused_memory() -> Iterator[None]:
 
 
 @contextmanager
-def table_batches(
-    con: Any, request: Plan, chunk_rows: int = 1 << 20
-) -> Iterator[Iterator[pa.RecordBatch]]:
+def table_batches(con: Any, request: Plan) -> Iterator[Iterator[pa.RecordBatch]]:
     """The finished table as Arrow record batches (columns :data:`COLUMNS`, no order).
 
     The engine groups and codes the records (:func:`barrio.indicators.cube.coded_base`); the
@@ -303,10 +294,9 @@ def table_batches(
     areas (:mod:`barrio.indicators.cells`, :mod:`barrio.indicators.kernels`), in order, when
     the caller asks for the next batch (the compiled pass already uses every core; a producer
     thread running ahead only oversubscribed them). String columns are dictionary-encoded
-    (:func:`decoded` turns them into plain strings). ``chunk_rows`` is kept for callers; a
-    batch holds one indicator on one block of areas.
+    (:func:`decoded` turns them into plain strings). A batch holds one indicator on one block
+    of areas.
     """
-    del chunk_rows
     with reused_memory():
         inds = request.indicators
         areas = con.table("areas").select("area_id", "level").to_pandas()
