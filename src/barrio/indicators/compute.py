@@ -488,15 +488,6 @@ class _Finisher:
         self.ages = pa.array(list(grid.ages))
         self.methods = pa.array(list(cells.METHODS))
 
-    def limits(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        small = k < self.LIMITS
-        if small.all():
-            return self.lower[k], self.upper[k]
-        lower, upper = np.empty(len(k)), np.empty(len(k))
-        lower[small], upper[small] = self.lower[k[small]], self.upper[k[small]]
-        lower[~small], upper[~small] = stats.poisson_interval(k[~small], self.request.confidence)
-        return lower, upper
-
     def batch(
         self,
         ind: Indicator,
