@@ -26,11 +26,11 @@ from barrio.indicators.catalog import Indicator
 from barrio.indicators.population import TOTAL, UNKNOWN, AgeGroup
 
 PERIODS = {"month": 12, "quarter": 4, "year": 1}
+"""Period types and how many make a year."""
 
 COUNT = dt.Int64(nullable=False)
 """Type of every count. Spelled non-nullable so that Ibis keeps the cast: DuckDB sums BIGINTs
-into 128-bit HUGEINTs, which would make every later join, window and sum slower."""
-"""Period types and how many make a year."""
+into 128-bit HUGEINTs, which would make every later aggregation slower."""
 
 
 def period_index(date: ir.DateValue, period: str) -> ir.IntegerValue:
