@@ -311,3 +311,32 @@ def test_area_with_two_ancestors_at_one_level_counts_in_both(tmp_path):
     both = n1.add(n2, fill_value=0).astype("int64")
     assert cells.xs("D2").sort_index().equals(both.sort_index())
     assert cells.xs("C").sort_index().equals(both.sort_index())
+
+
+@pytest.mark.parametrize("scan_blocks", [0, 1000])
+def test_table_does_not_depend_on_blocks_of_areas(tmp_path, monkeypatch, scan_blocks):
+    # neighborhoods of a district are not next to each other in id order (their districts'
+    # codes do not rise with theirs) and some incidents lie in a district, not a neighborhood:
+    # one area per block, by slices, by scanning or by sorting, gives the same table
+    rng = np.random.default_rng(11)
+    rows = [{"area_id": "C", "name": "C", "level": "city", "parent_id": None}]
+    rows += [
+        {"area_id": f"D{d}", "name": f"D{d}", "level": "district", "parent_id": "C"}
+        for d in range(3)
+    ]
+    rows += [
+        {"area_id": f"N{n:02d}", "name": f"N{n}", "level": "neighborhood", "parent_id": f"D{n % 3}"}
+        for n in range(12)
+    ]
+    areas = pd.DataFrame(rows)
+    inc = incidents(areas, 600, rng)
+    inc.loc[inc.index[:40], "area_id"] = "D1"
+    pop = population(areas, rng)
+    whole = compute(tmp_path, areas, pop, inc, "quarter")
+    totals = whole[(whole["sex"] == "total") & (whole["age_group"] == "total")]
+    totals = totals[totals["indicator_id"] == "total-crime"].groupby("area_id")["numerator"].sum()
+    in_hoods = totals[[f"N{n:02d}" for n in range(1, 12, 3)]].sum()
+    assert totals["D1"] == in_hoods + 40  # the district counts its own incidents too
+    monkeypatch.setattr("barrio.indicators.cells.BLOCK_CELLS", 1)
+    monkeypatch.setattr("barrio.indicators.cells.SCAN_BLOCKS", scan_blocks)
+    pd.testing.assert_frame_equal(compute(tmp_path, areas, pop, inc, "quarter"), whole)

@@ -15,8 +15,8 @@ advance, so it is done here with dense arrays instead of hash joins and window f
   neighborhoods;
 - the previous period and the same period a year before are the same array shifted along the
   period axis (a cell absent then had no events);
-- denominators come from the population line pieces (:mod:`barrio.indicators.population`)
-  evaluated once per block of areas and period.
+- denominators come from the population lines (:mod:`barrio.indicators.lines`) evaluated
+  once per block of areas and period.
 
 Areas are processed in blocks small enough for the arrays to stay in cache-sized pieces
 (:data:`BLOCK_CELLS`); memory does not grow with the number of areas.
@@ -107,26 +107,6 @@ class Records:
 
 
 @dataclass
-class Population:
-    """Population line pieces, coded (see :func:`barrio.indicators.population.segments`)."""
-
-    den: np.ndarray
-    area: np.ndarray
-    sex: np.ndarray
-    age: np.ndarray
-    t_from: np.ndarray
-    t_to: np.ndarray
-    k_from: np.ndarray
-    k_to: np.ndarray
-    p_from: np.ndarray
-    p_to: np.ndarray
-    n_knots: np.ndarray
-
-    def take(self, index: np.ndarray | slice) -> Population:
-        return Population(**{k: v[index] for k, v in self.__dict__.items()})
-
-
-@dataclass
 class Level:
     """The areas of one level and how the records reach them."""
 
@@ -142,13 +122,12 @@ class Level:
 
 
 def level_records(records: Records, level: Level) -> tuple[np.ndarray, Records]:
-    """The records each area of ``level`` counts (ancestor local codes, records)."""
-    anc = level.ancestor[records.area]
-    if (anc >= 0).all():
-        local, taken = anc, records
-    else:
-        keep = np.flatnonzero(anc >= 0)
-        local, taken = anc[keep], records.take(keep)
+    """The records each area of ``level`` counts: (ancestor local codes, records).
+
+    Records without an ancestor at the level stay, with code -1 (skipped later: see
+    :func:`blocks`), so that no copy is made unless an area has two ancestors at the level.
+    """
+    local, taken = level.ancestor[records.area], records
     if not level.extra.empty:
         more = level.extra
         src = more["area"].to_numpy()
@@ -177,12 +156,40 @@ def block_size(grid: Grid, n_areas: int, whole: bool = False) -> int:
     return max(1, BLOCK_CELLS // (grid.periods * grid.cells))
 
 
+SCAN_BLOCKS = 16
+"""Up to this many blocks, unsorted records are scanned once per block instead of sorted."""
+
+
 def blocks(
     local: np.ndarray, records: Records, n_areas: int, size: int
 ) -> Iterator[tuple[int, int, np.ndarray, Records]]:
-    """(first area, areas, local codes, records) of each block of ``size`` areas."""
+    """(first area, areas, local codes, records) of each block of ``size`` areas.
+
+    The local codes stay the level's (a block's areas are ``first`` to ``first + areas - 1``),
+    and the rows handed over may include others (code -1 or outside the block), which the
+    consumers skip: this avoids copying ten million records per level. Records sorted by area
+    (the engine returns them so; at the finest level their local codes rise) give each block
+    a slice; a few blocks of unsorted records (coarse levels) get all rows; many blocks of
+    unsorted records are sorted by block once (one copy).
+    """
     n_blocks = -(-n_areas // size) if n_areas else 0
-    block = local // size
+    if n_blocks == 0:
+        return
+    from barrio.indicators.kernels import rising_bounds
+
+    bounds = rising_bounds(local, size, n_blocks)
+    if len(bounds):
+        for b in range(n_blocks):
+            rows = slice(bounds[b], bounds[b + 1])
+            first = b * size
+            yield first, min(size, n_areas - first), local[rows], records.take(rows)
+        return
+    if n_blocks <= SCAN_BLOCKS:
+        for b in range(n_blocks):
+            first = b * size
+            yield first, min(size, n_areas - first), local, records
+        return
+    block = np.where(local >= 0, local // size, n_blocks)
     order = np.argsort(block.astype(np.uint16 if n_blocks < 1 << 16 else np.int64), kind="stable")
     bounds = np.searchsorted(block[order], np.arange(n_blocks + 1))
     del block
@@ -190,49 +197,13 @@ def blocks(
     for b in range(n_blocks):
         rows = slice(bounds[b], bounds[b + 1])
         first = b * size
-        yield first, min(size, n_areas - first), local[rows] - first, records.take(rows)
-
-
-def population_grid(
-    pop: Population, first_area: int, n_areas: int, grid: Grid
-) -> tuple[np.ndarray, np.ndarray]:
-    """Population and method code of every (area, period, sex, age) of a block of areas.
-
-    ``pop`` holds the pieces of one denominator whose ``area`` is the level's local code. Each
-    piece covers the periods whose midpoint t has t_from ≤ t < t_to; its line gives the value
-    (never below zero). NaN / -1 where there is no figure.
-    """
-    shape = (n_areas, grid.periods, grid.sexes, len(grid.ages))
-    values = np.full(shape, np.nan)
-    methods = np.full(shape, -1, dtype=np.int8)
-    if not len(pop.den):
-        return values, methods
-    from barrio.indicators.kernels import fill_population
-
-    mids = grid.midpoints
-    fill_population(
-        values.reshape(-1),
-        methods.reshape(-1),
-        pop.area - first_area,
-        pop.sex,
-        pop.age,
-        np.searchsorted(mids, pop.t_from, "left"),
-        np.searchsorted(mids, pop.t_to, "left"),
-        pop.k_from,
-        pop.k_to,
-        pop.p_from,
-        pop.p_to,
-        pop.n_knots,
-        mids,
-        grid.sexes,
-        len(grid.ages),
-    )
-    return values, methods
+        yield first, min(size, n_areas - first), local[rows], records.take(rows)
 
 
 def cube_cells(
     records: Records,
     local: np.ndarray,
+    first_area: int,
     n_areas: int,
     grid: Grid,
     indicator: int,
@@ -243,9 +214,11 @@ def cube_cells(
 
     ``numerators`` is a dense float array (area, period, sex, age) with the margins filled in;
     ``exists`` marks the rows the table has: every cell with records, margins of the requested
-    disaggregations, and the total of every area and period (zeros included).
+    disaggregations, and the total of every area and period (zeros included). ``local`` holds
+    the level's codes; rows outside the block's areas are skipped (see :func:`blocks`).
     """
-    take = records.counts_for(indicator)
+    local = local - first_area
+    take = records.counts_for(indicator) & (local >= 0) & (local < n_areas)
     n_ages = len(grid.ages)
     s_tot, g_tot = grid.sexes - 1, n_ages - 1
     size = n_areas * grid.periods * grid.cells

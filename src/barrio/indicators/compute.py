@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,16 +33,10 @@ from barrio.i18n import _
 from barrio.indicators import cells, stats
 from barrio.indicators import cube as c
 from barrio.indicators.catalog import Indicator
-from barrio.indicators.population import (
-    TOTAL,
-    UNKNOWN,
-    AgeGroup,
-    age_groups,
-    denominator_table,
-    roll_up,
-    segments,
-    with_margins,
-)
+from barrio.indicators.population import TOTAL, UNKNOWN, AgeGroup, age_groups
+
+if TYPE_CHECKING:
+    from barrio.indicators.lines import Lines
 
 COLUMNS = [
     "indicator_id",
@@ -81,47 +75,6 @@ def population_inputs(con: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pop.to_pandas(), areas.to_pandas()
 
 
-def segments_of(
-    pop_df: pd.DataFrame,
-    areas: pd.DataFrame,
-    indicators: tuple[Indicator, ...],
-    area_code: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Population line pieces of every denominator the indicators need (see population.py),
-    pure pandas on the tables :func:`population_inputs` read.
-
-    ``den`` is the denominator's code (:func:`barrio.indicators.cube.denominator_codes`). With
-    ``area_code`` (area id → integer) areas are coded before the work, ``area_id`` holds the
-    codes and areas without a code are left out: integer keys group several times faster.
-    """
-    columns = ["den", "area_id", "sex", "age_group", "t_from", "t_to"]
-    columns += ["k_from", "k_to", "p_from", "p_to", "n_knots"]
-    types = dict(_SEGMENT_TYPES, area_id="int64" if area_code is not None else "string")
-    if pop_df.empty:
-        return pd.DataFrame({col: pd.Series(dtype=types[col]) for col in columns})
-    if area_code is not None:
-        pop_df = pop_df.assign(area_id=pop_df["area_id"].map(area_code))
-        pop_df = pop_df[pop_df["area_id"].notna()].astype({"area_id": "int64"})
-        areas = pd.DataFrame(
-            {
-                "area_id": areas["area_id"].map(area_code).astype("int64"),
-                "parent_id": areas["parent_id"].map(area_code).astype("Int64"),
-            }
-        )
-    full = roll_up(with_margins(pop_df), areas)
-    parts = []
-    codes = c.denominator_codes(indicators)
-    for key, ind in {c.denominator_key(i): i for i in indicators}.items():
-        den = ind.denominator
-        table = denominator_table(full, den.sex, den.age_min, den.age_max)
-        table = table.groupby(["area_id", "year", "sex", "age_group"], as_index=False).agg(
-            population=("population", "sum")
-        )
-        parts.append(segments(table).assign(den=codes[key]))
-    out = pd.concat(parts, ignore_index=True)[columns]
-    return out.astype({col: types[col] for col in columns})
-
-
 def denominator_age_groups(
     pop_df: pd.DataFrame, indicators: tuple[Indicator, ...]
 ) -> list[AgeGroup]:
@@ -137,21 +90,6 @@ def denominator_age_groups(
             ):
                 found.add(group.label)
     return age_groups(sorted(found))
-
-
-_SEGMENT_TYPES = {
-    "den": "int64",
-    "area_id": "string",
-    "sex": "string",
-    "age_group": "string",
-    "t_from": "float64",
-    "t_to": "float64",
-    "k_from": "float64",
-    "k_to": "float64",
-    "p_from": "float64",
-    "p_to": "float64",
-    "n_knots": "int64",
-}
 
 
 def _choose_source(con: Any, source: str, period: str) -> str:
@@ -297,6 +235,8 @@ def table_batches(con: Any, request: Plan) -> Iterator[Iterator[pa.RecordBatch]]
     (:func:`decoded` turns them into plain strings). A batch holds one indicator on one block
     of areas.
     """
+    from barrio.indicators import lines  # compiled code: imported when used
+
     with reused_memory():
         inds = request.indicators
         areas = con.table("areas").select("area_id", "level").to_pandas()
@@ -316,10 +256,11 @@ def table_batches(con: Any, request: Plan) -> Iterator[Iterator[pa.RecordBatch]]
             if request.source == "incidents"
             else c.base_counts(con, request.period)
         )
-        query = c.coded_base(con, base, inds, published, ages)
-        with ThreadPoolExecutor(1) as pool:  # the engine counts while pandas draws the lines
+        # sorted by area, the finest level's blocks are slices (see cells.blocks)
+        query = c.coded_base(con, base, inds, published, ages).order_by(["area", "period_index"])
+        with ThreadPoolExecutor(1) as pool:  # the engine counts while numpy draws the lines
             counting = pool.submit(query.to_pyarrow)
-            seg_df = segments_of(pop_df, hierarchy, inds, area_code)
+            population = lines.population_lines(pop_df, hierarchy, inds, area_code, ages)
             coded = counting.result()
         del pop_df, hierarchy
         if coded.num_rows == 0:
@@ -331,8 +272,6 @@ def table_batches(con: Any, request: Plan) -> Iterator[Iterator[pa.RecordBatch]]
         records = _records(coded, first)
         del coded
         levels = _levels(con, areas, area_code, request.levels)
-        population = _coded_population(seg_df, area_code, ages)
-        del seg_df
         finisher = _Finisher(request, grid)
         tasks = _tasks(request, grid, records, levels, population, finisher)
         yield (task() for task in tasks)
@@ -388,64 +327,36 @@ def _levels(
     return out
 
 
-def _coded_population(
-    seg_df: pd.DataFrame, area_code: pd.Series, ages: tuple[str, ...]
-) -> cells.Population:
-    """The population pieces with integer area (global), sex and age codes."""
-    sex = seg_df["sex"].map({s: i for i, s in enumerate(cells.SEXES)})
-    age = seg_df["age_group"].map({a: i for i, a in enumerate(ages)})
-    area = seg_df["area_id"]
-    if not pd.api.types.is_integer_dtype(area):
-        area = area.map(area_code)
-    keep = (sex.notna() & age.notna() & area.notna()).to_numpy()
-    seg = seg_df[keep]
-    as_int = {"den": seg["den"], "area": area[keep], "sex": sex[keep], "age": age[keep]}
-    return cells.Population(
-        **{k: v.to_numpy().astype(np.int64) for k, v in as_int.items()},
-        **{
-            k: seg[k].to_numpy(dtype=np.float64)
-            for k in ("t_from", "t_to", "k_from", "k_to", "p_from", "p_to")
-        },
-        n_knots=seg["n_knots"].to_numpy().astype(np.int64),
-    )
-
-
 def _tasks(
     request: Plan,
     grid: cells.Grid,
     records: cells.Records,
     levels: list[cells.Level],
-    population: cells.Population,
+    population: Lines,
     finisher: _Finisher,
 ) -> Iterator[Callable[[], pa.RecordBatch]]:
     """One task per level × block of areas × indicator (population grids shared per block)."""
+    from barrio.indicators import lines  # compiled code: imported when used
+
     codes = c.denominator_codes(request.indicators)
     dens = [codes[c.denominator_key(i)] for i in request.indicators]
     published = request.source == "counts"
     for level in levels:
         n_areas = len(level.area_ids)
         local, recs = cells.level_records(records, level)
-        pop_local = level.own[population.area]
-        own = np.flatnonzero(pop_local >= 0)
-        pop = population.take(own)
-        pop.area = pop_local[own]
-        order = np.lexsort((pop.area, pop.den))
-        pop = pop.take(order)
+        pop, pop_local = lines.level_lines(population, level.own)
         size = cells.block_size(grid, n_areas, whole=request.smooth)
         for first_area, count, block_local, block_recs in cells.blocks(local, recs, n_areas, size):
             grids = {}
             for den in sorted(set(dens)):
-                lo = np.searchsorted(pop.den, den, "left")
-                hi = np.searchsorted(pop.den, den, "right")
-                a_lo = lo + np.searchsorted(pop.area[lo:hi], first_area, "left")
-                a_hi = lo + np.searchsorted(pop.area[lo:hi], first_area + count, "left")
-                grids[den] = cells.population_grid(
-                    pop.take(slice(a_lo, a_hi)), first_area, count, grid
+                part, at = lines.block_lines(pop, pop_local, den, first_area, count)
+                grids[den] = lines.population_grid(
+                    part, at, count, grid.midpoints, grid.sexes, len(grid.ages)
                 )
             ids = pa.array(level.area_ids[first_area : first_area + count].astype(str))
             counts = None
             if not (published or request.smooth):
-                counts = finisher.count(block_local, block_recs, count)
+                counts = finisher.count(block_local, block_recs, first_area, count)
             for pos, ind in enumerate(request.indicators):
                 yield functools.partial(
                     finisher.batch,
@@ -479,11 +390,11 @@ class _Finisher:
         month = (index // per_year - 1970) * 12 + (index % per_year) * (12 // per_year)
         days = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
         self.days = days
-        self.zeros = np.zeros(1 << 16, dtype=np.int8)
+        self.zeros = pa.array(np.zeros(1 << 16, dtype=np.int8))
         self.texts: dict[str, pa.Array] = {}
+        self.integers: dict[int, pa.Array] = {}
         self.counts = np.zeros((len(request.indicators), 0))
         """Dense counts of the current block (see :meth:`count`)."""
-        self.previous: tuple[np.ndarray, cells.Records] | None = None
         self.sexes = pa.array(list(cells.SEXES))
         self.ages = pa.array(list(grid.ages))
         self.methods = pa.array(list(cells.METHODS))
@@ -509,7 +420,9 @@ class _Finisher:
         pop, methods = population
         eb = np.empty(0)
         if published or request.smooth:
-            x, exists = cells.cube_cells(records, local, count, grid, pos, request.by, published)
+            x, exists = cells.cube_cells(
+                records, local, first_area, count, grid, pos, request.by, published
+            )
             if request.smooth:
                 eb = cells.empirical_bayes_grid(x, exists, pop).reshape(-1)
         else:  # records, counted by :meth:`count`: rows are decided from the counts
@@ -563,7 +476,7 @@ class _Finisher:
             "sex": pa.DictionaryArray.from_arrays(keys[2], self.sexes),
             "age_group": pa.DictionaryArray.from_arrays(keys[3], self.ages),
             "numerator": pa.array(k),
-            "multiplier": pa.array(np.full(n, ind.multiplier, dtype=np.int64)),
+            "multiplier": self.repeated(int(ind.multiplier), n),
             "flag_small": pa.array(k < stats.SMALL_NUMERATOR),
             "flag_unstable": pa.array(k < stats.UNSTABLE_NUMERATOR),
             "population_method": pa.DictionaryArray.from_arrays(
@@ -575,48 +488,51 @@ class _Finisher:
             columns[name] = _floats(floats[row], valid[mask])
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], names=COLUMNS)
 
-    def count(self, local: np.ndarray, records: cells.Records, n_areas: int) -> np.ndarray:
+    def count(
+        self, local: np.ndarray, records: cells.Records, first_area: int, n_areas: int
+    ) -> np.ndarray:
         """Dense counts (indicator, cell) of one block of areas, all indicators in one pass.
 
-        The buffer is reused from block to block: the previous block's records are taken out
-        first, which leaves it all zero without touching every cell.
+        The buffer is reused from block to block (zeroed: cheaper than fresh pages).
         """
-        grid = self.grid
-        size = n_areas * grid.periods * grid.cells
-        shape = (len(self.request.indicators), size)
-        if self.previous is not None:
-            self._scatter(*self.previous, -1.0)
-        if self.counts.shape[1] < size:
-            self.counts = np.zeros((shape[0], size))
-        self._scatter(local, records, 1.0)
-        self.previous = (local, records)
-        return self.counts[:, :size]
-
-    def _scatter(self, local: np.ndarray, records: cells.Records, sign: float) -> None:
         from barrio.indicators import kernels
 
         grid = self.grid
+        size = n_areas * grid.periods * grid.cells
+        if self.counts.shape[1] < size:
+            self.counts = np.zeros((len(self.request.indicators), size))
+        counts = self.counts[:, :size]
+        counts[:] = 0.0
         kernels.scatter(
-            self.counts,
+            counts,
             local,
             records.period,
             records.sex,
             records.age,
             records.n,
             records.masks,
+            first_area,
+            n_areas,
             grid.periods,
             grid.sexes,
             len(grid.ages),
-            sign,
         )
+        return counts
 
     def constant(self, text: str, n: int) -> pa.DictionaryArray:
         """``text`` on every row (dictionary-encoded: one string, zero indices)."""
         if n > len(self.zeros):
-            self.zeros = np.zeros(n, dtype=np.int8)
+            self.zeros = pa.array(np.zeros(n, dtype=np.int8))
         if text not in self.texts:
             self.texts[text] = pa.array([text])
-        return pa.DictionaryArray.from_arrays(pa.array(self.zeros[:n]), self.texts[text])
+        return pa.DictionaryArray.from_arrays(self.zeros.slice(0, n), self.texts[text])
+
+    def repeated(self, value: int, n: int) -> pa.Array:
+        """The integer ``value`` on every row (slices of one array per value)."""
+        column = self.integers.get(value)
+        if column is None or len(column) < n:
+            column = self.integers[value] = pa.array(np.full(max(n, 1 << 16), value, np.int64))
+        return column.slice(0, n)
 
 
 _FLOAT_COLUMNS = (

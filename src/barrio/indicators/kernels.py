@@ -2,12 +2,12 @@
 
 The table has one row per existing cell of a dense (area, period, sex, age group) array (see
 :mod:`barrio.indicators.cells`). :func:`scatter` counts a block's records into the arrays of
-every indicator in one pass; :func:`fill_population` draws the population lines into them;
-:func:`finish` turns each existing cell into a finished row. Finishing a row takes some twenty
-small steps (gathers, the rate and its interval, flags, two comparisons, two exact tests); as
-numpy expressions each step was a pass over memory with its own temporaries, several times
-slower than the counting. :func:`finish` does every step for a row in one pass, over the areas
-in parallel, without the GIL.
+every indicator in one pass (the population lines are drawn by
+:func:`barrio.indicators.lines.fill_lines`); :func:`finish` turns each existing cell into a
+finished row. Finishing a row takes some twenty small steps (gathers, the rate and its
+interval, flags, two comparisons, two exact tests); as numpy expressions each step was a pass
+over memory with its own temporaries, several times slower than the counting. :func:`finish`
+does every step for a row in one pass, over the areas in parallel, without the GIL.
 
 The exact test is R's ``binom.test`` (two-sided, relative tolerance 1e-7), as in
 :func:`barrio.indicators.stats.binom_two_sided`: for tests with at most :data:`SMALL_N` events
@@ -31,6 +31,9 @@ Arrays = list[np.ndarray]
 SMALL_N = 128
 """Tests with more events than this go to :func:`barrio.indicators.stats.rate_change_test`."""
 
+_INVERSE = 1.0 / np.arange(1, SMALL_N + 2, dtype=np.float64)
+"""1 / (i + 1) for the recurrence (a division on the critical path costs five multiplies)."""
+
 REL_ERR = 1.0 + 1e-7
 """R's ``relErr``: outcomes within this factor of the observed one count as no more likely."""
 
@@ -52,8 +55,8 @@ def binom_two_sided_small(
     first = q**n
     pmf[0] = first
     ratio = p / q
-    for i in range(n):
-        pmf[i + 1] = pmf[i] * (n - i) / (i + 1) * ratio
+    for i in range(n):  # the factors do not depend on the chain: one multiply per step waits
+        pmf[i + 1] = pmf[i] * ((n - i) * _INVERSE[i] * ratio)
     d = pmf[x] * REL_ERR
     m = n * p
     if x == m:
@@ -162,50 +165,6 @@ def _row(
             valid[7][r] = True
 
 
-@njit(cache=True, nogil=True)
-def fill_population(
-    values: np.ndarray,
-    methods: np.ndarray,
-    area: np.ndarray,
-    sex: np.ndarray,
-    age: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    k_from: np.ndarray,
-    k_to: np.ndarray,
-    p_from: np.ndarray,
-    p_to: np.ndarray,
-    n_knots: np.ndarray,
-    mids: np.ndarray,
-    sexes: int,
-    n_ages: int,
-) -> None:  # pragma: no cover - compiled
-    """Write each population piece's line into the periods ``lo``–``hi`` it covers.
-
-    The value at midpoint t is max(p_from + slope · (t − k_from), 0); the method code is 0
-    (constant: one figure), 1 (exact: t is a knot), 2 (extrapolated) or 3 (interpolated).
-    ``values`` and ``methods`` are flat (area, period, sex, age) arrays of a block of areas.
-    """
-    periods = mids.shape[0]
-    for i in range(area.shape[0]):
-        span = k_to[i] - k_from[i]
-        slope = (p_to[i] - p_from[i]) / span if span > 0 else 0.0
-        for period in range(lo[i], hi[i]):
-            t = mids[period]
-            value = max(p_from[i] + slope * (t - k_from[i]), 0.0)
-            if n_knots[i] == 1:
-                code = 0
-            elif t == k_from[i] or t == k_to[i]:
-                code = 1
-            elif t < k_from[i] or t > k_to[i]:
-                code = 2
-            else:
-                code = 3
-            f = ((area[i] * periods + period) * sexes + sex[i]) * n_ages + age[i]
-            values[f] = value
-            methods[f] = code
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _exists(
     x: np.ndarray,
@@ -244,22 +203,26 @@ def scatter(
     age: np.ndarray,
     n: np.ndarray,
     masks: np.ndarray,
+    first: int,
+    n_areas: int,
     periods: int,
     sexes: int,
     n_ages: int,
-    sign: float,
 ) -> None:  # pragma: no cover - compiled
     """Add coded records to the dense counts ``x`` (indicator, area, period, sex, age) of
     every indicator that counts them, with the three margins (records carry no ``total``
     codes; ``total`` is the last code of each). One pass over the records for all indicators.
 
-    ``sign`` −1 with the same records takes them out again, which leaves ``x`` all zero for
-    the next block at the cost of the records rather than of the cells.
+    Only the records of areas ``first`` to ``first + n_areas - 1`` (``local`` codes) count;
+    others are skipped (see :func:`barrio.indicators.cells.blocks`).
     """
     sex_total, age_total = sexes - 1, n_ages - 1
     for i in range(local.shape[0]):
-        at = (local[i] * periods + period[i]) * sexes
-        count = n[i] * sign
+        area = local[i] - first
+        if area < 0 or area >= n_areas:
+            continue
+        at = (area * periods + period[i]) * sexes
+        count = n[i]
         cell = (at + sex[i]) * n_ages + age[i]
         by_sex = (at + sex[i]) * n_ages + age_total
         by_age = (at + sex_total) * n_ages + age[i]
@@ -388,3 +351,23 @@ def finish(
                     )
                     r += 1
     return keys, numerator, methods, floats, valid, retest
+
+
+@njit(cache=True, nogil=True)
+def rising_bounds(local: np.ndarray, size: int, n_blocks: int) -> np.ndarray:  # pragma: no cover
+    """Where each block of ``size`` areas starts in ``local`` (``n_blocks + 1`` row numbers),
+    when its codes rise (negative codes, rows of no area, may lie anywhere); empty otherwise."""
+    bounds = np.full(n_blocks + 1, local.shape[0], dtype=np.int64)
+    block = 0  # the next block whose start is still to be found
+    last = 0
+    for i in range(local.shape[0]):
+        code = local[i]
+        if code < 0:
+            continue
+        if code < last:
+            return np.empty(0, dtype=np.int64)
+        last = code
+        while block <= n_blocks and block * size <= code:
+            bounds[block] = i
+            block += 1
+    return bounds

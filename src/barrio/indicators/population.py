@@ -8,16 +8,35 @@ below zero), the figure itself in a known year (``exact``) and the only figure w
 one year (``constant``). Annual rates therefore use each year's own figure, as SESNSP and
 CONAPO-based official rates do.
 
-This module is pure pandas: it turns the ``population`` table into *segments* (one straight
-line per area × sex × age group × interval between known years), which the engine joins to the
-count cube with an equality join and a range filter, so the population of 60 months × 50,000
-areas is never materialised in Python.
+Before the lines are drawn (:mod:`barrio.indicators.lines`) the ``population`` table is
+completed, in this order, as a dense :class:`PopulationTable` (area × year × sex × age group,
+NaN = no figure), so that every step is an array operation:
+
+1. **Duplicates** (same area, year, sex and age group) are summed.
+2. **Margins** (:func:`add_margins`). The *cells* are the rows whose sex and age group are not
+   ``total`` (unknown and unparseable labels included). Each margin — a sex across ages, an
+   age group across sexes, the grand total — is the sum of the area-year's cells and exists
+   where any cell exists; a ``total`` row given in the file is used only where no cell gives
+   that margin (a file with totals only keeps them as given).
+3. **Roll-up** (:func:`roll_up_table`). An area's own figure for a (year, sex, age group) wins
+   (official projections for a municipality, say); an area without one gets the sum of its
+   children's figures (their own or rolled up) when any child has one. Areas are done from the
+   deepest level up, so a parent is filled only once all its children are final, whatever the
+   depth of each branch. Areas deeper than :data:`MAX_LEVELS` or on a cycle of the hierarchy
+   are left out of the roll-up.
+4. **The denominator** of each indicator (:func:`denominator_of`). An age range keeps the
+   age groups that lie within it, and their sum (for every sex) becomes the ``total`` age
+   group; a rate of homicides of women is per women: ``F`` keeps the female rows and uses them
+   as the sex ``total`` too (the ``M`` row has no denominator).
+
+Rows whose area has no code (not in the ``areas`` table) are ignored from the start, as are rows
+with a missing key (the schema requires every key); a missing figure counts as 0.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,9 +46,8 @@ from barrio.i18n import _
 
 TOTAL = "total"
 UNKNOWN = "unknown"
-OPEN_END = 1e9
-"""Stands for ±infinity at the open ends of the first and last segments (portable to every SQL
-engine, unlike IEEE infinities)."""
+MAX_LEVELS = 64
+"""Deepest hierarchy the roll-up follows (a guard against cycles in the ``areas`` table)."""
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|a|to)\s*(\d+)\s*(?:años|years)?\s*$", re.IGNORECASE)
 _OPEN = re.compile(r"^\s*(\d+)\s*(?:\+|y más|y mas|or more|and over|plus)\s*$", re.IGNORECASE)
@@ -68,78 +86,236 @@ def age_groups(labels: list[str]) -> list[AgeGroup]:
     return sorted(groups, key=lambda g: g.lower)
 
 
-def with_margins(population: pd.DataFrame) -> pd.DataFrame:
-    """Complete the sex × age table of every area-year with its margins (``total`` rows).
+@dataclass
+class PopulationTable:
+    """Known population figures as a dense array; NaN where there is no figure.
 
-    Margins are summed from the F/M × age-group cells when the area-year has cells; figures
-    given only as totals are kept as given.
+    ``values[i, y, s, a]`` is the population of area ``area[i]`` in year ``years[y]``, sex
+    ``sexes[s]`` and age group ``ages[a]``. Both label lists end with ``total``.
     """
-    pop = population[["area_id", "year", "sex", "age_group", "population"]].copy()
-    pop["sex"] = pop["sex"].astype(str)
-    pop["age_group"] = pop["age_group"].astype(str)
-    cells = pop[(pop["sex"] != TOTAL) & (pop["age_group"] != TOTAL)]
-    keys = ["area_id", "year"]
-    parts = [cells]
-    for dims in (["sex"], ["age_group"], []):
-        margin = cells.groupby(keys + dims, as_index=False, observed=True).agg(
-            population=("population", "sum")
-        )
-        for dim in ("sex", "age_group"):
-            if dim not in dims:
-                margin[dim] = TOTAL
-        parts.append(margin)
-    derived = pd.concat(parts, ignore_index=True)
-    given = pop[(pop["sex"] == TOTAL) | (pop["age_group"] == TOTAL)]
-    have = derived.set_index(["area_id", "year", "sex", "age_group"]).index
-    extra = given[~given.set_index(["area_id", "year", "sex", "age_group"]).index.isin(have)]
-    out = pd.concat([derived, extra], ignore_index=True)
-    return out.groupby(["area_id", "year", "sex", "age_group"], as_index=False).agg(
-        population=("population", "sum")
-    )
+
+    values: np.ndarray
+    """float64 (areas, years, sexes, ages)."""
+    area: np.ndarray
+    """int64 global area code of each area (increasing)."""
+    parent: np.ndarray
+    """int64 position of each area's parent in this table, -1 for none."""
+    years: np.ndarray
+    """int64, increasing."""
+    sexes: tuple[str, ...]
+    ages: tuple[str, ...]
 
 
-def roll_up(population: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
-    """Add the population of every ancestor area that has no figure of its own.
+def population_table(
+    pop_df: pd.DataFrame, hierarchy: pd.DataFrame, area_code: pd.Series
+) -> PopulationTable:
+    """The ``population`` rows as a :class:`PopulationTable`, duplicates summed (step 1).
 
-    An area's own figures win (official projections for a municipality, say); an area without
-    figures for a year gets the sum of its children, level by level from the bottom.
+    ``pop_df`` has columns area_id, year, sex, age_group, population; ``hierarchy`` area_id,
+    parent_id (null for a root); ``area_code`` maps area ids to integer codes. The table holds
+    the areas with figures and all their ancestors, ordered by code.
+
+    >>> pop = pd.DataFrame({"area_id": ["a", "a"], "year": [2020, 2020], "sex": ["F", "F"],
+    ...                     "age_group": ["0-14", "0-14"], "population": [10, 5]})
+    >>> tree = pd.DataFrame({"area_id": ["a", "r"], "parent_id": ["r", None]})
+    >>> t = population_table(pop, tree, pd.Series([0, 1], index=["a", "r"]))
+    >>> t.area.tolist(), t.sexes, t.ages, float(t.values[0, 0, 0, 0])
+    ([0, 1], ('F', 'total'), ('0-14', 'total'), 15.0)
     """
-    parent = areas.set_index("area_id")["parent_id"].dropna()
-    known = population.copy()
-    frontier = known
-    keys = ["area_id", "year", "sex", "age_group"]
-    for _round in range(32):  # deeper hierarchies than this do not exist
-        # only the rows added last round can give a parent a key it does not have yet (a key
-        # first reaches a parent from the children that first had it)
-        child = frontier[frontier["area_id"].isin(parent.index)].copy()
-        child["area_id"] = child["area_id"].map(parent)
-        summed = child.groupby(keys, as_index=False).agg(population=("population", "sum"))
-        have = known[known["area_id"].isin(summed["area_id"].unique())]
-        new = summed.merge(have[keys], on=keys, how="left", indicator=True)
-        new = new[new["_merge"] == "left_only"].drop(columns="_merge")
-        if new.empty:
+    area, year, sex, age, figures, sexes, ages = _coded_rows(pop_df, area_code)
+    used, parent, row = _areas(area, hierarchy, area_code)
+    years = np.unique(year).astype(np.int64)
+    shape = (len(used), len(years), len(sexes), len(ages))
+    flat = row[area] * shape[1] + np.searchsorted(years, year)
+    del area, year, row
+    flat = (flat * shape[2] + sex) * shape[3] + age
+    del sex, age
+    size = int(np.prod(shape))
+    values = np.bincount(flat, weights=np.nan_to_num(figures, nan=0.0, copy=False), minlength=size)
+    present = np.zeros(size, dtype=bool)
+    present[flat] = True
+    values[~present] = np.nan
+    return PopulationTable(values.reshape(shape), used, parent, years, sexes, ages)
+
+
+def _coded_rows(
+    pop_df: pd.DataFrame, area_code: pd.Series
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]
+]:
+    """Area, year, sex and age codes and figures of the rows with a coded area and every key,
+    with the sex and age labels those rows use (``total`` last)."""
+    area = _codes_of(pop_df["area_id"], area_code)
+    year = pop_df["year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    sex, sexes = _labels(pop_df["sex"])
+    age, ages = _labels(pop_df["age_group"])
+    keep = (area >= 0) & ~np.isnan(year) & (sex >= 0) & (age >= 0)
+    figures = pop_df["population"].to_numpy(dtype=np.float64, na_value=np.nan)
+    if not keep.all():
+        area, year, sex, age, figures = (x[keep] for x in (area, year, sex, age, figures))
+        sex, sexes = _used(sex, sexes)
+        age, ages = _used(age, ages)
+    return area, year, sex, age, figures, sexes, ages
+
+
+def _areas(
+    area: np.ndarray, hierarchy: pd.DataFrame, area_code: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The codes of the areas with figures and of their ancestors (sorted), each one's parent
+    position among them (-1: none), and the position of every code (-1: not used)."""
+    n_codes = int(area_code.max()) + 1 if len(area_code) else 0
+    parent_of = _parents(hierarchy, area_code, n_codes)
+    used = _with_ancestors(area, parent_of)
+    row = np.full(n_codes, -1, dtype=np.int64)
+    row[used] = np.arange(len(used))
+    up = parent_of[used]
+    return used, np.where(up >= 0, row[np.maximum(up, 0)], -1), row
+
+
+def _codes_of(ids: pd.Series, area_code: pd.Series) -> np.ndarray:
+    """The integer code of each area id (-1: no code), looked up once per distinct id."""
+    codes, uniques = pd.factorize(ids)
+    where = pd.Index(area_code.index).get_indexer(uniques)
+    found = np.where(where >= 0, area_code.to_numpy(dtype=np.int64)[np.maximum(where, 0)], -1)
+    return np.where(codes >= 0, found[codes] if len(found) else -1, -1).astype(np.int64)
+
+
+def _labels(column: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Integer codes of a label column (-1 when missing) and the labels, ``total`` last."""
+    codes, uniques = pd.factorize(column)
+    text = [str(x) for x in uniques]
+    labels = sorted(set(text) - {TOTAL})
+    labels.append(TOTAL)
+    position = {label: i for i, label in enumerate(labels)}
+    lookup = np.array([position[x] for x in text], dtype=np.int64)
+    out = np.where(codes >= 0, lookup[np.maximum(codes, 0)] if len(lookup) else -1, -1)
+    return out.astype(np.int64), tuple(labels)
+
+
+def _used(codes: np.ndarray, labels: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes and labels without the labels no code uses (``total`` stays last)."""
+    used = np.bincount(codes, minlength=len(labels)) > 0
+    used[-1] = True
+    new = np.cumsum(used) - 1
+    return new[codes], tuple(label for label, u in zip(labels, used, strict=True) if u)
+
+
+def _parents(hierarchy: pd.DataFrame, area_code: pd.Series, n_codes: int) -> np.ndarray:
+    """Parent code of every area code (-1: root or unknown parent)."""
+    parent = np.full(n_codes, -1, dtype=np.int64)
+    child = _codes_of(hierarchy["area_id"], area_code)
+    up = _codes_of(hierarchy["parent_id"], area_code)
+    ok = child >= 0
+    parent[child[ok]] = up[ok]
+    return parent
+
+
+def _with_ancestors(area: np.ndarray, parent_of: np.ndarray) -> np.ndarray:
+    """The distinct codes in ``area`` and all their ancestors, sorted."""
+    used = np.zeros(len(parent_of), dtype=bool)
+    frontier = np.unique(area)
+    used[frontier] = True
+    for _level in range(MAX_LEVELS):
+        up = parent_of[frontier]
+        up = np.unique(up[up >= 0])
+        frontier = up[~used[up]]
+        if not len(frontier):
             break
-        known = pd.concat([known, new], ignore_index=True)
-        frontier = new
-    return known
+        used[frontier] = True
+    return np.flatnonzero(used).astype(np.int64)
 
 
-def denominator_table(
-    population: pd.DataFrame, sex: str, age_min: int | None, age_max: int | None
-) -> pd.DataFrame:
-    """Population of the indicator's denominator, for each (sex, age group) row of the table.
+def add_margins(table: PopulationTable) -> PopulationTable:
+    """Step 2: each area-year's margins from its cells; given totals only where none.
 
-    A rate of homicides of women is per women: its ``total`` row uses the female population and
-    its ``M`` row has no denominator. An age range keeps the age groups inside it.
+    >>> t = PopulationTable(np.array([[[[1.0, 2.0, 99.0], [3.0, np.nan, 5.0]]]]),
+    ...                     np.array([0]), np.array([-1]), np.array([2020]),
+    ...                     ("F", "total"), ("0-14", "15-29", "total"))
+    >>> add_margins(t).values[0, 0].tolist()
+    [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
     """
-    pop = population
-    restricted_age = age_min is not None or age_max is not None
-    if restricted_age:
-        inside = {
-            g.label
-            for g in age_groups(pop["age_group"].unique().tolist())
-            if g.within(age_min, age_max)
-        }
+    v = table.values.copy()
+    cells = v[:, :, :-1, :-1]
+    has = ~np.isnan(cells)
+    filled = np.where(has, cells, 0.0)
+    any_by_sex = has.any(axis=3)
+    any_by_age = has.any(axis=2)
+    any_cell = any_by_sex.any(axis=2)
+    v[:, :, :-1, -1] = np.where(any_by_sex, filled.sum(axis=3), v[:, :, :-1, -1])
+    v[:, :, -1, :-1] = np.where(any_by_age, filled.sum(axis=2), v[:, :, -1, :-1])
+    v[:, :, -1, -1] = np.where(any_cell, filled.sum(axis=(2, 3)), v[:, :, -1, -1])
+    return replace(table, values=v)
+
+
+def roll_up_table(table: PopulationTable) -> PopulationTable:
+    """Step 3: fill each area's missing figures with the sum of its children's, bottom-up.
+
+    >>> v = np.full((3, 1, 1, 1), np.nan)
+    >>> v[1:, 0, 0, 0] = [4.0, 6.0]
+    >>> t = PopulationTable(v, np.arange(3), np.array([-1, 0, 0]), np.array([2020]),
+    ...                     ("total",), ("total",))
+    >>> roll_up_table(t).values.ravel().tolist()
+    [10.0, 4.0, 6.0]
+    """
+    depth, parent = _depths(table.parent)
+    v = table.values.copy()
+    n_areas = v.shape[0]
+    size = int(np.prod(v.shape[1:]))
+    flat = v.reshape(n_areas, size)
+    for level in range(int(depth.max(initial=0)), 0, -1):
+        child = np.flatnonzero((depth == level) & (parent >= 0))
+        if not len(child):
+            continue
+        rows, inverse = np.unique(parent[child], return_inverse=True)
+        given = flat[child]
+        has = ~np.isnan(given)
+        at = (inverse[:, None] * size + np.arange(size)).ravel()
+        sums = np.bincount(
+            at, weights=np.where(has, given, 0.0).ravel(), minlength=len(rows) * size
+        )
+        reached = np.zeros(len(rows) * size, dtype=bool)
+        reached[at[has.ravel()]] = True
+        own = flat[rows]
+        fill = np.isnan(own) & reached.reshape(own.shape)
+        own[fill] = sums.reshape(own.shape)[fill]
+        flat[rows] = own
+    return replace(table, values=v)
+
+
+def _depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each area's depth below its root, and the parents the roll-up follows.
+
+    Depths are found by following parents at most :data:`MAX_LEVELS` times; areas whose depth
+    did not settle by then (on a cycle, or too deep) and the areas below them are cut off.
+    """
+    has = parent >= 0
+    up = np.maximum(parent, 0)
+    depth = np.zeros(len(parent), dtype=np.int64)
+    for _level in range(MAX_LEVELS):
+        deeper = np.where(has, depth[up] + 1, 0)
+        if np.array_equal(deeper, depth):
+            return depth, parent
+        depth = deeper
+    unsettled = depth >= MAX_LEVELS
+    return np.where(unsettled, 0, depth), np.where(unsettled, -1, parent)
+
+
+def denominator_of(
+    table: PopulationTable, sex: str, age_min: int | None, age_max: int | None
+) -> PopulationTable:
+    """Step 4: the population an indicator's rate is per, with its own ``total`` rows.
+
+    An age range keeps the age groups within it (:meth:`AgeGroup.within`) and sums them into
+    the age ``total`` of every sex; ``F`` or ``M`` keeps that sex, also as the sex ``total``.
+    Raises :class:`~barrio.errors.InputError` when no age group lies within the range.
+    """
+    v, sexes, ages = table.values, table.sexes, table.ages
+    if age_min is not None or age_max is not None:
+        inside = [
+            i
+            for i, label in enumerate(ages)
+            if (group := parse_age_group(label)) is not None and group.within(age_min, age_max)
+        ]
         if not inside:
             raise InputError(
                 _(
@@ -149,82 +325,13 @@ def denominator_table(
                 ),
                 hint=_("Load population by age groups that fit the indicator's age range."),
             )
-        cells = pop[pop["age_group"].isin(inside)]
-        totals = cells.groupby(["area_id", "year", "sex"], as_index=False).agg(
-            population=("population", "sum")
-        )
-        totals["age_group"] = TOTAL
-        pop = pd.concat([cells, totals], ignore_index=True)
+        kept = v[:, :, :, inside]
+        has = ~np.isnan(kept)
+        total = np.where(has.any(axis=3), np.where(has, kept, 0.0).sum(axis=3), np.nan)
+        v = np.concatenate([kept, total[:, :, :, None]], axis=3)
+        ages = (*(ages[i] for i in inside), TOTAL)
     if sex in ("F", "M"):
-        own = pop[pop["sex"] == sex]
-        as_total = own.assign(sex=TOTAL)
-        pop = pd.concat([own, as_total], ignore_index=True)
-    return pop
-
-
-def segments(population: pd.DataFrame) -> pd.DataFrame:
-    """Straight-line pieces of each area × sex × age-group population over time.
-
-    Columns: area_id, sex, age_group, t_from, t_to (the piece applies for t_from ≤ t < t_to;
-    ±OPEN_END at the open ends),
-    k_from, k_to, p_from, p_to (the line through (k_from, p_from) and (k_to, p_to); k = year +
-    0.5), n_knots. Periods are located by their midpoint t (fractional year).
-    """
-    keys = ["area_id", "sex", "age_group"]
-    pop = population.sort_values([*keys, "year"], kind="stable").reset_index(drop=True)
-    k = pop["year"].to_numpy(dtype=float) + 0.5
-    p = pop["population"].to_numpy(dtype=float)
-    # rows are sorted by key then year: a group starts where any key changes
-    codes = [pd.factorize(pop[key])[0] for key in keys]
-    starts = np.ones(len(pop), dtype=bool)
-    for code in codes:
-        starts[1:] &= code[1:] == code[:-1]
-    starts = ~starts
-    starts[0] = True
-    first_row = np.flatnonzero(starts)
-    sizes = np.diff(np.append(first_row, len(pop)))
-    n_knots = np.repeat(sizes, sizes)
-    last = np.append(starts[1:], True)  # the row before the next group's start
-    k_next = np.where(last, np.nan, np.append(k[1:], np.nan))
-    p_next = np.where(last, np.nan, np.append(p[1:], np.nan))
-    k_prev = np.where(starts, np.nan, np.insert(k[:-1], 0, np.nan))
-    p_prev = np.where(starts, np.nan, np.insert(p[:-1], 0, np.nan))
-    has_next = ~last
-    # interior and right-end pieces: from each knot to the next one (last: to +inf)
-    piece = pd.DataFrame(
-        {
-            **{key: pop[key] for key in keys},
-            "t_from": k,
-            "t_to": np.where(has_next, k_next, OPEN_END),
-            "k_from": np.where(has_next, k, k_prev),
-            "k_to": np.where(has_next, k_next, k),
-            "p_from": np.where(has_next, p, p_prev),
-            "p_to": np.where(has_next, p_next, p),
-            "n_knots": n_knots,
-        }
-    )
-    # left end: from -inf to the first knot, on the line through the first two knots
-    f = first_row
-    left = pd.DataFrame(
-        {
-            **{key: pop[key].to_numpy()[f] for key in keys},
-            "t_from": -OPEN_END,
-            "t_to": k[f],
-            "k_from": k[f],
-            "k_to": np.where(has_next[f], k_next[f], k[f]),
-            "p_from": p[f],
-            "p_to": np.where(has_next[f], p_next[f], p[f]),
-            "n_knots": sizes,
-        }
-    )
-    out = pd.concat([left, piece], ignore_index=True)
-    single = (out["n_knots"] == 1).to_numpy()
-    if single.any():
-        k_all = np.concatenate([k[f], k])
-        p_all = np.concatenate([p[f], p])
-        out.loc[single, "k_from"] = k_all[single]
-        out.loc[single, "k_to"] = k_all[single]
-        out.loc[single, "p_from"] = p_all[single]
-        out.loc[single, "p_to"] = p_all[single]
-    cols = [*keys, "t_from", "t_to", "k_from", "k_to", "p_from", "p_to", "n_knots"]
-    return out[cols].reset_index(drop=True)
+        chosen = [sexes.index(sex)] * 2 if sex in sexes else []
+        v = v[:, :, chosen, :]
+        sexes = (sex, TOTAL) if chosen else ()
+    return replace(table, values=v, sexes=sexes, ages=ages)
