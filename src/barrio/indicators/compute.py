@@ -579,7 +579,7 @@ def store_table(con: Any, writer: Any, request: Plan, run_id: str) -> tuple[int,
     the engine is the warehouse). One transaction: the rows of the same indicators, period
     type and levels go, and one ``INSERT`` pulls the new ones from the Arrow stream (DuckDB
     writes large inserts straight to disk; row-by-batch inserts kept them in memory until the
-    commit). Returns (rows, rows without population).
+    commit), in no particular order. Returns (rows, rows without population).
     """
     tally = {"rows": 0, "missing": 0}
 
@@ -589,6 +589,10 @@ def store_table(con: Any, writer: Any, request: Plan, run_id: str) -> tuple[int,
             tally["missing"] += batch.column("denominator").null_count
             yield batch
 
+    # rows need no order in the table (readers sort): DuckDB then compresses and writes the
+    # row groups on every thread instead of one (1.7x faster at national size)
+    keep_order = writer.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    writer.execute("SET SESSION preserve_insertion_order = false")
     writer.execute("BEGIN TRANSACTION")
     try:
         writer.execute(
@@ -609,4 +613,6 @@ def store_table(con: Any, writer: Any, request: Plan, run_id: str) -> tuple[int,
     except Exception:
         writer.execute("ROLLBACK")
         raise
+    finally:
+        writer.execute(f"SET SESSION preserve_insertion_order = {bool(keep_order)}")
     return tally["rows"], tally["missing"]

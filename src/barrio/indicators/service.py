@@ -239,7 +239,8 @@ def stored_table(
         params.append(period)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     with connect(ws.warehouse_path, read_only=True) as con:
-        return con.execute(f"SELECT * FROM indicators{clause}", params).df()
+        order = " ORDER BY indicator_id, area_level, area_id, period_type, period_start, sex"
+        return con.execute(f"SELECT * FROM indicators{clause}{order}, age_group", params).df()
 
 
 def headline(ws: Workspace) -> tuple[str, pd.DataFrame]:
