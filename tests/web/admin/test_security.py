@@ -137,6 +137,21 @@ def test_security_headers_on_every_response(app, clients):
     assert problems == []
 
 
+def test_security_headers_on_an_unexpected_error(admin_city):
+    from fastapi.testclient import TestClient
+
+    app = make_app(admin_city)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken")
+    assert response.status_code == 500
+    assert _check_headers(response, "GET /broken") == []
+
+
 def test_private_pages_are_not_cached_and_hsts_behind_https(app, clients, admin_city):
     assert clients("admin").get("/admin").headers["cache-control"] == "no-store"
     from fastapi.testclient import TestClient

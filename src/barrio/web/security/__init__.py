@@ -36,8 +36,11 @@ def install(app: Any, settings: WebSettings) -> None:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(
-        SecurityHeadersMiddleware, tiles_url=settings.tiles_url, hsts=settings.secure_cookies
+    # the headers wrap the whole stack, Starlette's ServerErrorMiddleware included: an
+    # unexpected error's 500 page is sent from there, outside every added middleware
+    stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(
+        stack(), tiles_url=settings.tiles_url, hsts=settings.secure_cookies
     )
     app.add_exception_handler(LoginRequiredError, login_required_handler)
 
