@@ -150,3 +150,39 @@ def test_messages_in_spanish(workspace):
     error = run("status", "R-001", "in_process", "--evidence", "x", *w, ok=False)
     assert "no puede pasar de discarded a in_process" in error["message"]
     assert error["hint"] == "Registre uno de los estados permitidos; el descarte es definitivo."
+
+
+def test_status_file_is_attached_as_evidence(workspace, tmp_path):
+    from barrio.store import open_store, workspace_store_url
+    from barrio.store.portal import EvidenceFile
+
+    w = ("-w", str(workspace.root))
+    acta = tmp_path / "acta de entrega.pdf"
+    acta.write_bytes(b"%PDF-1.4\n% acta de entrega de luminarias\n%%EOF\n")
+    record = run("status", "R-002", "in_process", "--file", str(acta), "--author", "ana", *w)
+    name = record["events"][-1]["evidence_file"]
+    assert name.startswith("ev-")
+    assert name.endswith(".pdf")  # served by the portal at /evidence/<name>
+    assert (workspace.root / "evidence" / name).read_bytes() == acta.read_bytes()
+    with open_store(workspace_store_url(workspace)) as store, store.session() as session:
+        row = session.query(EvidenceFile).filter_by(name=name).one()
+        assert (row.original_name, row.uploaded_by) == ("acta de entrega.pdf", "ana")
+    # a name that is not a file stays a reference to a document kept elsewhere
+    paper = run("status", "R-002", "addressed", "--file", "Acta 12/2024 (archivo)", *w)
+    assert paper["events"][-1]["evidence_file"] == "Acta 12/2024 (archivo)"
+
+
+def test_status_file_refused_or_change_refused_leaves_nothing(workspace, tmp_path):
+    w = ("-w", str(workspace.root))
+    run("status", "R-001", "discarded", "--evidence", "baja", *w)
+    before = run("status", "R-001", *w)["events"]
+    fake = tmp_path / "acta.pdf"
+    fake.write_text("not a pdf")
+    error = run("status", "R-001", "in_process", "--file", str(fake), *w, ok=False)
+    assert "is not a valid .pdf file" in error["message"]
+    real = tmp_path / "real.pdf"
+    real.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    error = run("status", "R-001", "in_process", "--file", str(real), *w, ok=False)
+    assert "cannot go from discarded to in_process" in error["message"]
+    assert list((workspace.root / "evidence").glob("ev-*")) == []
+    assert run("status", "R-001", *w)["events"] == before

@@ -203,7 +203,14 @@ def status(
     on: str | None = typer.Option(None, "--on", help=_("Date of the change (default today).")),
     evidence: str = typer.Option("", "--evidence", help=_("What shows the change.")),
     link: str | None = typer.Option(None, "--link", help=_("Link to the evidence.")),
-    file: str | None = typer.Option(None, "--file", help=_("Evidence file (path or name).")),
+    file: str | None = typer.Option(
+        None,
+        "--file",
+        help=_(
+            "Evidence file: a file to attach (PDF, image, text, spreadsheet; copied into the "
+            "workspace and linked in the portal), or the name of a document kept elsewhere."
+        ),
+    ),
     reviewer: str | None = typer.Option(None, "--reviewer", help=_("Who reviewed it.")),
     note: str = typer.Option("", "--note", help=_("Internal note.")),
     public: bool = PublicOption,
@@ -217,16 +224,40 @@ def status(
         from barrio.audit.recommendations import record_status
         from barrio.audit.recs_query import history
 
-        with _session(workspace, author) as session:
-            if new_status is not None:
-                record_status(
-                    session, code, new_status, on=_date(on), author=author,
-                    evidence_text=evidence, evidence_url=link, evidence_file=file,
-                    reviewer=reviewer, internal_note=note,
-                )  # fmt: skip
-            return history(session, code, view=_view(public))
+        attached: list[Any] = []
+        try:
+            with _session(workspace, author) as session:
+                if new_status is not None:
+                    reference = file
+                    if file and Path(file).is_file():
+                        attached.append(_attach(session, code, Path(file)))
+                        reference = attached[0].reference
+                    record_status(
+                        session, code, new_status, on=_date(on), author=author,
+                        evidence_text=evidence, evidence_url=link, evidence_file=reference,
+                        reviewer=reviewer, internal_note=note,
+                    )  # fmt: skip
+                return history(session, code, view=_view(public))
+        except BaseException:
+            for stored in attached:  # nothing recorded: the copied file goes too
+                stored.path.unlink(missing_ok=True)
+            raise
 
     run_command(as_json, work, _render_history)
+
+
+def _attach(session: Any, code: str, path: Path) -> Any:
+    """Copy ``path`` into the workspace's evidence folder, checked and recorded as the admin
+    pages do, so the portal links it (:func:`barrio.web.admin.evidence.attach_evidence`)."""
+    from barrio.audit.recommendations import get_recommendation
+    from barrio.web.admin.evidence import attach_evidence
+
+    rec = get_recommendation(session, code)
+    with path.open("rb") as stream:
+        return attach_evidence(
+            session, session.info["workspace"].root, rec.id, path.name, stream,
+            uploaded_by=session.info["actor"],
+        )  # fmt: skip
 
 
 def _render_history(record: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from barrio.errors import InputError
 from barrio.i18n import _
@@ -86,6 +86,35 @@ def check_kind(original_name: str) -> tuple[str, str]:
             file=safe_original_name(original_name),
         )
     return ext, ALLOWED[ext][0]
+
+
+def attach_evidence(
+    session: Any,
+    root: Path,
+    recommendation_id: int,
+    original_name: str,
+    stream: BinaryIO,
+    *,
+    uploaded_by: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> StoredEvidence:
+    """Check and store an evidence file of a recommendation and record it in
+    ``evidence_files``, so the portal serves it at ``/evidence/<name>``.
+
+    The file is written at once; a caller whose transaction then fails removes
+    ``stored.path`` (the admin pages and ``barrio recs status --file`` both do).
+    """
+    from barrio.store.portal import EvidenceFile
+
+    stored = store_evidence(root, original_name, stream, max_bytes=max_bytes)
+    session.add(
+        EvidenceFile(
+            name=stored.name, recommendation_id=recommendation_id,
+            original_name=stored.original_name, content_type=stored.content_type,
+            size=stored.size, sha256=stored.sha256, uploaded_by=uploaded_by,
+        )
+    )  # fmt: skip
+    return stored
 
 
 def store_evidence(

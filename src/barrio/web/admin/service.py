@@ -79,8 +79,7 @@ def update_status(
     """Append a status event to recommendation ``code`` as ``user`` (who must be allowed to),
     with an optional evidence file; returns the recommendation's history."""
     from barrio.audit.recommendations import get_recommendation, record_status
-    from barrio.store.portal import EvidenceFile
-    from barrio.web.admin.evidence import DEFAULT_MAX_BYTES, store_evidence
+    from barrio.web.admin.evidence import DEFAULT_MAX_BYTES, attach_evidence
     from barrio.web.admin.permissions import check_recommendation
 
     _check_link(change.evidence_url)
@@ -90,15 +89,9 @@ def update_status(
             rec = get_recommendation(session, code)
             check_recommendation(user, rec)
             if upload is not None:
-                stored = store_evidence(
-                    root, upload.filename, upload.stream, max_bytes=max_bytes or DEFAULT_MAX_BYTES
-                )
-                session.add(
-                    EvidenceFile(
-                        name=stored.name, recommendation_id=rec.id,
-                        original_name=stored.original_name, content_type=stored.content_type,
-                        size=stored.size, sha256=stored.sha256, uploaded_by=user.username,
-                    )
+                stored = attach_evidence(
+                    session, root, rec.id, upload.filename, upload.stream,
+                    uploaded_by=user.username, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
                 )  # fmt: skip
             record_status(
                 session, rec, change.status, on=_date(change.on), author=user.username,
