@@ -207,6 +207,24 @@ def test_assets_are_served_locally(client: Any) -> None:
         assert not re.search(r"\son[a-z]+=", html), f"{path} has an inline event handler"
 
 
+def test_api_documentation_is_served_locally(client: Any) -> None:
+    import re
+
+    html = client.get("/api/docs")
+    assert html.status_code == 200
+    assert html.headers["content-type"].startswith("text/html")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+    assert all(s.startswith("/static/") for s in sources), sources
+    assert not re.search(r"<script(?![^>]*\bsrc)[^>]*>", html.text), "no inline script"
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    bundle = client.get("/static/vendor/swagger/swagger-ui-bundle.js")
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert b"SwaggerUIBundle" in bundle.content
+    assert client.get("/static/vendor/swagger/index.html").status_code == 404
+    assert client.get("/api/v1").json()["data"]["docs"] == "/api/docs"
+
+
 def test_warehouse_change_invalidates_the_cache(demo_city: Path, tmp_path: Path) -> None:
     import duckdb
     from fastapi.testclient import TestClient

@@ -121,3 +121,14 @@ def test_map_over_basemap_tiles(page: Any, demo_city: Any, portal_cache: str) ->
         shown = distinct_colours(page.locator("#map-chart").screenshot())
     assert TILE_COLOUR in shown, "the basemap tiles are drawn"
     assert len(shown) > 20
+
+
+def test_api_documentation_renders_under_the_csp(page: Any, live_url: str) -> None:
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    page.goto(f"{live_url}/api/docs")
+    title = page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert "Barrio observatory API" in title.inner_text()
+    page.wait_for_selector(".opblock-tag-section", timeout=15_000)
+    assert page.locator(".opblock").count() > 10, "the endpoints are listed"
+    assert blocked == []

@@ -93,7 +93,8 @@ def paged(items: list[Any], page: int, per_page: int) -> tuple[list[Any], dict[s
 def index(request: Request) -> Response:
     """What the API offers: the public endpoints."""
     paths = sorted(p for p in request.app.openapi()["paths"] if p.startswith("/api/v1/"))
-    return _json(dumps(ok({"version": 1, "endpoints": paths, "openapi": "/openapi.json"})))
+    index = {"version": 1, "endpoints": paths, "openapi": "/openapi.json", "docs": "/api/docs"}
+    return _json(dumps(ok(index)))
 
 
 @router.get("/home", response_model=Envelope)

@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from barrio.web.envelope import install_error_handlers
 from barrio.web.language import LanguageMiddleware
@@ -32,6 +33,13 @@ def plotly_js() -> Path:
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def swagger_ui() -> Path:
+    """The folder of the Swagger UI files vendored by the installed ``fastapi-offline``."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -83,6 +91,24 @@ def create_app(settings: WebSettings) -> FastAPI:
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=86400"},
         )
+
+    swagger = swagger_ui()
+    swagger_files = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
+
+    @app.get("/static/vendor/swagger/{name}", include_in_schema=False)
+    def swagger_file(name: str) -> FileResponse:
+        if name not in swagger_files:
+            raise StarletteHTTPException(404)
+        return FileResponse(
+            swagger / name,
+            media_type=swagger_files[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> FileResponse:
+        """Swagger UI on ``/openapi.json`` (scripts from the portal only: see the CSP)."""
+        return FileResponse(STATIC / "api-docs.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

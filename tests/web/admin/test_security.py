@@ -117,7 +117,7 @@ def _check_headers(response: Any, where: str) -> list[str]:
 
 # Public pages and API answers of every kind (the header middleware does not look at the route;
 # walking every public route would spend here the minute the home page takes to compute cold).
-PUBLIC_SAMPLE = ["/recommendations", "/methodology", "/api/v1/recommendations",
+PUBLIC_SAMPLE = ["/recommendations", "/methodology", "/api/v1/recommendations", "/api/docs",
                  "/openapi.json", "/static/vendor/plotly.min.js", "/static/admin/admin.css",
                  "/no/such/page", "/api/v1/no-such", "/evidence/x"]  # fmt: skip
 
