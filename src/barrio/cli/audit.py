@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.i18n import _
 
@@ -275,9 +275,9 @@ def _render_assessment(data: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``diagnosis`` (template, import, agreement), ``risk`` and ``assess``."""
     group = typer.Typer(help=_("Participatory diagnosis: template, import, agreement."))
-    group.command("template")(template)
-    group.command("import")(import_)
-    group.command("agreement")(agreement)
+    add_command(group, "template", template)
+    add_command(group, "import", import_)
+    add_command(group, "agreement", agreement)
     app.add_typer(group, name="diagnosis")
-    app.command("risk")(risk)
-    app.command("assess")(assess)
+    add_command(app, "risk", risk)
+    add_command(app, "assess", assess)

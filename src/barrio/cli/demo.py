@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from barrio.cli.options import add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.cli.workspace_cmds import render_ingest, render_quality
 from barrio.i18n import _
@@ -15,13 +16,13 @@ from barrio.i18n import _
 
 def register(app: typer.Typer) -> None:
     """Add ``barrio demo`` to the main app."""
-    app.command("demo")(demo)
+    add_command(app, "demo", demo)
 
 
 def demo(
-    directory: Path = typer.Argument(Path("demo-city"), help="Folder for the demo workspace."),
-    size: str = typer.Option("full", help="full (about 100,000 incidents) or small."),
-    seed: int = typer.Option(2020, help="Seed of the fixture city."),
+    directory: Path = typer.Argument(Path("demo-city"), help=_("Folder for the demo workspace.")),
+    size: str = typer.Option("full", help=_("full (about 100,000 incidents) or small.")),
+    seed: int = typer.Option(2020, help=_("Seed of the fixture city.")),
     as_json: bool = JsonOption,
 ) -> None:
     """Build the synthetic city "Villa Esperanza", ingest it and report on it."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.i18n import _
 
@@ -24,10 +24,10 @@ IndicatorOption = typer.Option(
 def register(app: typer.Typer) -> None:
     """Add the ``export`` command group."""
     export = typer.Typer(help=_("Open-data exports."), no_args_is_help=True)
-    export.command("opensdg")(opensdg)
-    export.command("sdmx")(sdmx)
-    export.command("geopackage")(geopackage)
-    export.command("datapackage")(datapackage)
+    add_command(export, "opensdg", opensdg)
+    add_command(export, "sdmx", sdmx)
+    add_command(export, "geopackage", geopackage)
+    add_command(export, "datapackage", datapackage)
     app.add_typer(export, name="export")
 
 

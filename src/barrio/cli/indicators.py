@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _, current_locale
@@ -19,8 +19,8 @@ FORMATS = ("table", "csv", "json", "xlsx")
 def register(app: typer.Typer) -> None:
     """Add the ``indicators`` command group."""
     indicators = typer.Typer(help=_("Indicator catalog and computation."), no_args_is_help=True)
-    indicators.command("list")(list_indicators)
-    indicators.command("compute")(compute)
+    add_command(indicators, "list", list_indicators)
+    add_command(indicators, "compute", compute)
     app.add_typer(indicators, name="indicators")
 
 

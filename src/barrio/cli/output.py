@@ -23,7 +23,7 @@ T = TypeVar("T")
 console = Console()
 err_console = Console(stderr=True)
 
-JsonOption = typer.Option(False, "--json", help="Print one JSON document (the API envelope).")
+JsonOption = typer.Option(False, "--json", help=_("Print one JSON document (the API envelope)."))
 
 
 def _jsonable(value: Any) -> Any:

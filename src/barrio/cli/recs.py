@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.i18n import _
 
@@ -143,16 +143,20 @@ def add(
     title: str = typer.Option(..., "--title", help=_("What should be done.")),
     theme: str = typer.Option(..., "--theme", help=_("Codebook theme id.")),
     code: str | None = typer.Option(None, "--code", help=_("Unique code (default: next R-NNN).")),
-    description: str = typer.Option("", "--description"),
-    target: str = typer.Option("institution", "--target", help="community | institution"),
+    description: str = typer.Option("", "--description", help=_("Longer explanation.")),
+    target: str = typer.Option(
+        "institution", "--target", help=_("Addressed to: community | institution")
+    ),
     responsible: str | None = typer.Option(None, "--responsible", help=_("Institution code.")),
     co: list[str] = typer.Option([], "--co", help=_("Co-responsible institution (repeat).")),
     neighborhood: list[str] = typer.Option([], "--neighborhood", help=_("area_id (repeat).")),
     finding: list[int] = typer.Option([], "--finding", help=_("Finding id (repeat).")),
     sdg: list[str] = typer.Option([], "--sdg", help=_("SDG target, e.g. 16.1 (repeat).")),
     iccs: list[str] = typer.Option([], "--iccs", help=_("ICCS code (repeat).")),
-    priority: str = typer.Option("medium", "--priority", help="high | medium | low"),
-    horizon: str = typer.Option("medium", "--horizon", help="short | medium | long"),
+    priority: str = typer.Option("medium", "--priority", help=_("Priority: high | medium | low")),
+    horizon: str = typer.Option(
+        "medium", "--horizon", help=_("Time horizon: short | medium | long")
+    ),
     due: str | None = typer.Option(None, "--due", help=_("Due date (yyyy-mm-dd).")),
     plan_line: str | None = typer.Option(None, "--plan-line", help=_("Municipal plan line.")),
     internal: bool = typer.Option(False, "--internal", help=_("Keep out of public output.")),
@@ -198,7 +202,8 @@ def _check_areas(ids: list[str], areas: set[str] | None) -> None:
 def status(
     code: str = typer.Argument(..., help=_("Recommendation code.")),
     new_status: str | None = typer.Argument(
-        None, help="not_started | in_process | addressed | not_implemented | discarded"
+        None,
+        help=_("New status: not_started | in_process | addressed | not_implemented | discarded"),
     ),
     on: str | None = typer.Option(None, "--on", help=_("Date of the change (default today).")),
     evidence: str = typer.Option("", "--evidence", help=_("What shows the change.")),
@@ -280,10 +285,10 @@ LIST_COLUMNS = ("code", "title", "theme", "institution", "status", "since", "due
 
 
 def list_(
-    theme: str | None = typer.Option(None, "--theme"),
+    theme: str | None = typer.Option(None, "--theme", help=_("Codebook theme id.")),
     institution: str | None = typer.Option(None, "--institution", help=_("Institution code.")),
     neighborhood: str | None = typer.Option(None, "--neighborhood", help=_("area_id.")),
-    status_: str | None = typer.Option(None, "--status"),
+    status_: str | None = typer.Option(None, "--status", help=_("Current status.")),
     at: str | None = AtOption,
     public: bool = PublicOption,
     workspace: Path | None = WorkspaceOption,
@@ -399,5 +404,5 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     for name, command in COMMANDS.items():
-        recs_app.command(name)(command)
+        add_command(recs_app, name, command)
     app.add_typer(recs_app, name="recs")

@@ -9,19 +9,23 @@ from typing import Any
 
 import typer
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _
 
-FormatOpt = typer.Option(["html"], "--format", "-f", help="html, pdf or xlsx (repeat for several).")
-LangOpt = typer.Option(None, "--lang", help="es or en (default: the workspace locale).")
-PublicOpt = typer.Option(
-    False, "--public", help="Public edition: disclosure control, public view of the register."
+FormatOpt = typer.Option(
+    ["html"], "--format", "-f", help=_("html, pdf or xlsx (repeat for several).")
 )
-AtOpt = typer.Option(None, "--at", help="Status date of the register, YYYY-MM-DD (default today).")
+LangOpt = typer.Option(None, "--lang", help=_("es or en (default: the workspace locale)."))
+PublicOpt = typer.Option(
+    False, "--public", help=_("Public edition: disclosure control, public view of the register.")
+)
+AtOpt = typer.Option(
+    None, "--at", help=_("Status date of the register, YYYY-MM-DD (default today).")
+)
 OutputOpt = typer.Option(
-    None, "--output", "-o", help="File to write (one format only; default out/reports/)."
+    None, "--output", "-o", help=_("File to write (one format only; default out/reports/).")
 )
 
 
@@ -75,8 +79,8 @@ def _command(kind: str) -> Any:
 def register(app: typer.Typer) -> None:
     """Add ``barrio report findings|monitoring|assessment`` to the main app."""
     report_app = typer.Typer(
-        name="report", help="Findings, monitoring and assessment reports.", no_args_is_help=True
+        name="report", help=_("Findings, monitoring and assessment reports."), no_args_is_help=True
     )
     for kind in ("findings", "monitoring", "assessment"):
-        report_app.command(kind)(_command(kind))
+        add_command(report_app, kind, _command(kind))
     app.add_typer(report_app, name="report")

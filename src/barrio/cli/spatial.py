@@ -15,36 +15,38 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _
 
 FileArg = typer.Argument(
     None,
-    help="Points or polygons: .gpkg, .geojson, .parquet, or .csv with lon/lat "
-    "(default: the workspace).",
+    help=_(
+        "Points or polygons: .gpkg, .geojson, .parquet, or .csv with lon/lat "
+        "(default: the workspace)."
+    ),
 )
-IccsOpt = typer.Option(None, "--iccs", help="Workspace: ICCS code prefix, e.g. 0401.")
-FromOpt = typer.Option(None, "--from", help="Workspace: first date, YYYY-MM-DD.")
-ToOpt = typer.Option(None, "--to", help="Workspace: last date, YYYY-MM-DD.")
+IccsOpt = typer.Option(None, "--iccs", help=_("Workspace: ICCS code prefix, e.g. 0401."))
+FromOpt = typer.Option(None, "--from", help=_("Workspace: first date, YYYY-MM-DD."))
+ToOpt = typer.Option(None, "--to", help=_("Workspace: last date, YYYY-MM-DD."))
 LevelOpt = typer.Option(
-    None, "--level", help="Workspace: analyse the areas of this level (counts, rates)."
+    None, "--level", help=_("Workspace: analyse the areas of this level (counts, rates).")
 )
 ClipOpt = typer.Option(
-    None, "--clip", help="Keep grid cells touching these polygons; report points outside."
+    None, "--clip", help=_("Keep grid cells touching these polygons; report points outside.")
 )
-NoClipOpt = typer.Option(False, "--no-clip", help="Workspace: do not clip grids to the areas.")
+NoClipOpt = typer.Option(False, "--no-clip", help=_("Workspace: do not clip grids to the areas."))
 OutputOpt = typer.Option(
-    None, "--output", "-o", help="Write the result (.gpkg, .geojson, .parquet, .csv)."
+    None, "--output", "-o", help=_("Write the result (.gpkg, .geojson, .parquet, .csv).")
 )
-LonOpt = typer.Option("lon", "--lon", help="Longitude column of CSV/Parquet tables.")
-LatOpt = typer.Option("lat", "--lat", help="Latitude column of CSV/Parquet tables.")
+LonOpt = typer.Option("lon", "--lon", help=_("Longitude column of CSV/Parquet tables."))
+LatOpt = typer.Option("lat", "--lat", help=_("Latitude column of CSV/Parquet tables."))
 CrsOpt = typer.Option(
-    None, "--crs", help="Projected CRS for the analysis (default: local UTM zone)."
+    None, "--crs", help=_("Projected CRS for the analysis (default: local UTM zone).")
 )
 CellOpt = typer.Option(
-    None, "--cell-size", help="Grid cell size in CRS units (default: sfhotspot rule)."
+    None, "--cell-size", help=_("Grid cell size in CRS units (default: sfhotspot rule).")
 )
 
 
@@ -102,7 +104,8 @@ def _date(text: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise ConfigError(
-            f"{option} {text!r} is not a date", hint=f"write {option} YYYY-MM-DD"
+            _("{option} {text!r} is not a date", option=option, text=text),
+            hint=_("write {option} YYYY-MM-DD", option=option),
         ) from error
 
 
@@ -142,14 +145,14 @@ def _local(statistic: str):
     def command(
         path: Path | None = FileArg,
         column: str | None = typer.Option(
-            None, "--column", help="Variable of polygon layers (workspace: rate or count)."
+            None, "--column", help=_("Variable of polygon layers (workspace: rate or count).")
         ),
-        weights: str = typer.Option("queen", "--weights", help="queen or rook contiguity."),
+        weights: str = typer.Option("queen", "--weights", help=_("queen or rook contiguity.")),
         cell_size: float | None = CellOpt,
-        permutations: int = typer.Option(999, "--permutations", help="0 for analytical only."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the permutations."),
-        alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
-        no_fdr: bool = typer.Option(False, "--no-fdr", help="Do not control the FDR."),
+        permutations: int = typer.Option(999, "--permutations", help=_("0 for analytical only.")),
+        seed: int = typer.Option(0, "--seed", help=_("Seed of the permutations.")),
+        alpha: float = typer.Option(0.05, "--alpha", help=_("Significance level.")),
+        no_fdr: bool = typer.Option(False, "--no-fdr", help=_("Do not control the FDR.")),
         output: Path | None = OutputOpt,
         lon: str = LonOpt,
         lat: str = LatOpt,
@@ -195,7 +198,7 @@ def _local(statistic: str):
 def grid(
     path: Path | None = FileArg,
     cell_size: float | None = CellOpt,
-    h3: int | None = typer.Option(None, "--h3", help="H3 hexagons at this resolution (0-15)."),
+    h3: int | None = typer.Option(None, "--h3", help=_("H3 hexagons at this resolution (0-15).")),
     clip: Path | None = ClipOpt,
     no_clip: bool = NoClipOpt,
     output: Path | None = OutputOpt,
@@ -228,18 +231,18 @@ def grid(
 def kde(
     path: Path | None = FileArg,
     cell_size: float | None = CellOpt,
-    bandwidth: float | None = typer.Option(None, "--bandwidth", help="Bandwidth in CRS units."),
-    kernel: str = typer.Option("quartic", "--kernel", help="quartic or gaussian."),
+    bandwidth: float | None = typer.Option(None, "--bandwidth", help=_("Bandwidth in CRS units.")),
+    kernel: str = typer.Option("quartic", "--kernel", help=_("quartic or gaussian.")),
     dual: str | None = typer.Option(
         None,
         "--dual",
-        help="Population points file (or 'workspace': area centroids) for a risk surface.",
+        help=_("Population points file (or 'workspace': area centroids) for a risk surface."),
     ),
     dual_method: str = typer.Option(
-        "ratio", "--dual-method", help="ratio, log, difference or sum."
+        "ratio", "--dual-method", help=_("ratio, log, difference or sum.")
     ),
     population_column: str = typer.Option(
-        "population", "--population-column", help="Population column of the --dual file."
+        "population", "--population-column", help=_("Population column of the --dual file.")
     ),
     clip: Path | None = ClipOpt,
     no_clip: bool = NoClipOpt,
@@ -296,7 +299,7 @@ def _population_points(dual: str, src: Source, column: str, lon: str, lat: str) 
     if dual == "workspace":
         if src.ws is None:
             raise ConfigError(
-                "--dual workspace needs workspace mode", hint="omit FILE, or give a file"
+                _("--dual workspace needs workspace mode"), hint=_("omit FILE, or give a file")
             )
         from barrio.spatial.workspace import population_points
 
@@ -304,8 +307,8 @@ def _population_points(dual: str, src: Source, column: str, lon: str, lat: str) 
     pop = _read(Path(dual), lon, lat)
     if column not in pop.columns:
         raise InputError(
-            f"population column {column!r} not found in {dual}",
-            hint="name it with --population-column",
+            _("population column {column!r} not found in {dual}", column=column, dual=dual),
+            hint=_("name it with --population-column"),
         )
     if not bool((pop.geometry.geom_type == "Point").all()):
         pop = pop.set_geometry(pop.geometry.representative_point())
@@ -315,11 +318,11 @@ def _population_points(dual: str, src: Source, column: str, lon: str, lat: str) 
 def moran(
     path: Path | None = FileArg,
     column: str | None = typer.Option(
-        None, "--column", help="Variable to test (workspace: rate by default)."
+        None, "--column", help=_("Variable to test (workspace: rate by default).")
     ),
-    weights: str = typer.Option("queen", "--weights", help="queen or rook contiguity."),
-    permutations: int = typer.Option(999, "--permutations"),
-    seed: int = typer.Option(0, "--seed"),
+    weights: str = typer.Option("queen", "--weights", help=_("queen or rook contiguity.")),
+    permutations: int = typer.Option(999, "--permutations", help=_("0 for analytical only.")),
+    seed: int = typer.Option(0, "--seed", help=_("Seed of the permutations.")),
     workspace: Path | None = WorkspaceOption,
     iccs: str | None = IccsOpt,
     date_from: str | None = FromOpt,
@@ -342,8 +345,12 @@ def moran(
         col = column or ("rate" if src.ws is not None else None)
         if col is None or col not in layer.columns:
             raise InputError(
-                f"column {col!r} not found; available: {', '.join(map(str, layer.columns))}",
-                hint="choose the variable with --column",
+                _(
+                    "column {col!r} not found; available: {available}",
+                    col=col,
+                    available=", ".join(map(str, layer.columns)),
+                ),
+                hint=_("choose the variable with --column"),
             )
         layer = layer[layer[col].notna()].reset_index(drop=True)
         w = contiguity(layer, weights)
@@ -365,7 +372,7 @@ def _finest_level(workspace: Path | None) -> str:
 
 def concentration(
     path: Path | None = FileArg,
-    column: str | None = typer.Option(None, "--column", help="Counts per place (polygons)."),
+    column: str | None = typer.Option(None, "--column", help=_("Counts per place (polygons).")),
     cell_size: float | None = CellOpt,
     lon: str = LonOpt,
     lat: str = LatOpt,
@@ -391,7 +398,8 @@ def concentration(
         col = column or ("count" if src.ws is not None else None)
         if col is None or col not in layer.columns:
             raise ConfigError(
-                f"column {col!r} not found", hint="give the counts column with --column"
+                _("column {col!r} not found", col=col),
+                hint=_("give the counts column with --column"),
             )
         return concentration_summary(layer[col].to_numpy(dtype=float))
 
@@ -400,12 +408,14 @@ def concentration(
 
 def nearrepeat(
     path: Path | None = FileArg,
-    date: str = typer.Option("occurred_on", "--date", help="Date column."),
-    distance_bands: str = typer.Option("0,1,100,200,300", "--distance-bands"),
-    time_bands: str = typer.Option("0,7,14,21", "--time-bands", help="Days."),
-    metric: str = typer.Option("manhattan", "--metric", help="manhattan or euclidean."),
-    iterations: int = typer.Option(99, "--iterations"),
-    seed: int = typer.Option(0, "--seed"),
+    date: str = typer.Option("occurred_on", "--date", help=_("Date column.")),
+    distance_bands: str = typer.Option(
+        "0,1,100,200,300", "--distance-bands", help=_("Band edges in CRS units (metres).")
+    ),
+    time_bands: str = typer.Option("0,7,14,21", "--time-bands", help=_("Days.")),
+    metric: str = typer.Option("manhattan", "--metric", help=_("manhattan or euclidean.")),
+    iterations: int = typer.Option(99, "--iterations", help=_("Monte Carlo iterations.")),
+    seed: int = typer.Option(0, "--seed", help=_("Seed of the permutations.")),
     lon: str = LonOpt,
     lat: str = LatOpt,
     crs: str | None = CrsOpt,
@@ -426,7 +436,9 @@ def nearrepeat(
             date_from=date_from, date_to=date_to,
         )  # fmt: skip
         if date not in src.layer.columns:
-            raise InputError(f"date column {date!r} not found", hint="name it with --date")
+            raise InputError(
+                _("date column {date!r} not found", date=date), hint=_("name it with --date")
+            )
         pts = projected(src.layer, src.crs)
         table = near_repeat(
             _xy(pts),
@@ -461,10 +473,10 @@ def nearrepeat(
 
 def emerging(
     path: Path | None = FileArg,
-    date: str = typer.Option("occurred_on", "--date", help="Date column."),
+    date: str = typer.Option("occurred_on", "--date", help=_("Date column.")),
     cell_size: float | None = CellOpt,
-    time_window: int = typer.Option(0, "--time-window", help="Previous months as neighbours."),
-    alpha: float = typer.Option(0.05, "--alpha"),
+    time_window: int = typer.Option(0, "--time-window", help=_("Previous months as neighbours.")),
+    alpha: float = typer.Option(0.05, "--alpha", help=_("Significance level.")),
     output: Path | None = OutputOpt,
     lon: str = LonOpt,
     lat: str = LatOpt,
@@ -491,19 +503,25 @@ def emerging(
 
 def select(
     path: Path | None = typer.Argument(
-        None, help="One row per neighbourhood with the indicator columns (default: workspace)."
+        None, help=_("One row per neighbourhood with the indicator columns (default: workspace).")
     ),
-    n: int | None = typer.Option(None, "--n", help="How many neighbourhoods to select (22)."),
+    n: int | None = typer.Option(None, "--n", help=_("How many neighbourhoods to select (22).")),
     pillar: list[str] | None = typer.Option(
-        None, "--pillar", help="name=column[:weight],... e.g. crime=robbery_rate,theft_rate:0.5"
+        None, "--pillar", help=_("name=column[:weight],... e.g. crime=robbery_rate,theft_rate:0.5")
     ),
-    id_column: str = typer.Option("area_id", "--id"),
-    name_column: str = typer.Option("name", "--name"),
-    district: str | None = typer.Option(None, "--district", help="District column."),
-    min_per_district: int | None = typer.Option(None, "--min-per-district"),
-    combine: str | None = typer.Option(None, "--combine", help="geometric or arithmetic."),
-    normalisation: str | None = typer.Option(None, "--normalisation", help="percentile or minmax."),
-    draws: int = typer.Option(200, "--draws", help="Weight perturbation draws (stability)."),
+    id_column: str = typer.Option("area_id", "--id", help=_("Id column.")),
+    name_column: str = typer.Option("name", "--name", help=_("Name column.")),
+    district: str | None = typer.Option(None, "--district", help=_("District column.")),
+    min_per_district: int | None = typer.Option(
+        None,
+        "--min-per-district",
+        help=_("Select at least this many neighbourhoods in every district."),
+    ),
+    combine: str | None = typer.Option(None, "--combine", help=_("geometric or arithmetic.")),
+    normalisation: str | None = typer.Option(
+        None, "--normalisation", help=_("percentile or minmax.")
+    ),
+    draws: int = typer.Option(200, "--draws", help=_("Weight perturbation draws (stability).")),
     output: Path | None = OutputOpt,
     workspace: Path | None = WorkspaceOption,
     iccs: str | None = IccsOpt,
@@ -524,7 +542,9 @@ def select(
             )  # fmt: skip
             return _selection_data(chosen.result, chosen.excluded, str(chosen.output), id_column)
         if not pillar:
-            raise ConfigError("--pillar is required with a FILE", hint="--pillar crime=rate")
+            raise ConfigError(
+                _("--pillar is required with a FILE"), hint=_("e.g. --pillar crime=rate")
+            )
         layer = _read(path, "lon", "lat") if path.suffix != ".csv" else _read_table(path)
         result = priority_index(
             layer,
@@ -623,8 +643,8 @@ def parse_pillars(specs: list[str]) -> dict[str, dict[str, float]]:
         name, sep, cols = spec.partition("=")
         if not sep or not name or not cols:
             raise ConfigError(
-                f"invalid pillar {spec!r}",
-                hint="write --pillar name=column[:weight],... e.g. crime=robbery_rate:1",
+                _("invalid pillar {spec!r}", spec=spec),
+                hint=_("write --pillar name=column[:weight],... e.g. crime=robbery_rate:1"),
             )
         out[name] = {}
         for item in cols.split(","):
@@ -638,7 +658,8 @@ def _floats(text: str) -> list[float]:
         return [float(v) for v in text.split(",")]
     except ValueError as error:
         raise ConfigError(
-            f"invalid list of numbers {text!r}", hint="write comma-separated numbers, e.g. 0,7,14"
+            _("invalid list of numbers {text!r}", text=text),
+            hint=_("write comma-separated numbers, e.g. 0,7,14"),
         ) from error
 
 
@@ -647,13 +668,13 @@ def register(app: typer.Typer) -> None:
     sub = typer.Typer(
         help=_("Hotspots, KDE, Moran, emerging hotspots, concentration, near repeat.")
     )
-    sub.command("grid")(grid)
-    sub.command("kde")(kde)
-    sub.command("gistar")(_local("gistar"))
-    sub.command("lisa")(_local("lisa"))
-    sub.command("moran")(moran)
-    sub.command("concentration")(concentration)
-    sub.command("nearrepeat")(nearrepeat)
-    sub.command("emerging")(emerging)
+    add_command(sub, "grid", grid)
+    add_command(sub, "kde", kde)
+    add_command(sub, "gistar", _local("gistar"))
+    add_command(sub, "lisa", _local("lisa"))
+    add_command(sub, "moran", moran)
+    add_command(sub, "concentration", concentration)
+    add_command(sub, "nearrepeat", nearrepeat)
+    add_command(sub, "emerging", emerging)
     app.add_typer(sub, name="spatial")
-    app.command("select")(select)
+    add_command(app, "select", select)

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from barrio.cli.options import add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import ConfigError
 from barrio.i18n import _
@@ -22,7 +23,7 @@ def _floats(text: str, option: str) -> list[float]:
                 option=option,
                 value=text,
             ),
-            hint="e.g. 0.25,0.5,0.75",
+            hint=_("e.g. 0.25,0.5,0.75"),
         ) from error
 
 
@@ -90,33 +91,39 @@ def _render_estimates(result: dict[str, Any]) -> None:
 
 
 def estimate_command(
-    file: Path = typer.Argument(..., help="Microdata: CSV, Parquet, SPSS .sav or Stata .dta."),
-    stat: str = typer.Option(..., "--stat", help="mean | total | proportion | ratio | quantile"),
-    var: str = typer.Option(..., "--var", help="Analysis variable."),
-    weights: str | None = typer.Option(None, "--weights", help="Weight column."),
-    strata: str | None = typer.Option(None, "--strata", help="Stratum column."),
-    psu: str | None = typer.Option(None, "--psu", help="PSU column, or PSU,SSU for two stages."),
-    fpc: str | None = typer.Option(None, "--fpc", help="Population size column(s): F or F1,F2."),
+    file: Path = typer.Argument(..., help=_("Microdata: CSV, Parquet, SPSS .sav or Stata .dta.")),
+    stat: str = typer.Option(
+        ..., "--stat", help=_("Statistic: mean | total | proportion | ratio | quantile")
+    ),
+    var: str = typer.Option(..., "--var", help=_("Analysis variable.")),
+    weights: str | None = typer.Option(None, "--weights", help=_("Weight column.")),
+    strata: str | None = typer.Option(None, "--strata", help=_("Stratum column.")),
+    psu: str | None = typer.Option(None, "--psu", help=_("PSU column, or PSU,SSU for two stages.")),
+    fpc: str | None = typer.Option(None, "--fpc", help=_("Population size column(s): F or F1,F2.")),
     lonely: str = typer.Option(
-        "remove", "--lonely", help="remove | adjust | average | certainty | fail"
+        "remove",
+        "--lonely",
+        help=_("Strata with a single PSU: remove | adjust | average | certainty | fail"),
     ),
     replicates: str | None = typer.Option(
-        None, "--replicates", help="jk1 | jkn | brr | fay:RHO | bootstrap:R"
+        None, "--replicates", help=_("Replicate weights: jk1 | jkn | brr | fay:RHO | bootstrap:R")
     ),
     rep_weights: str | None = typer.Option(
-        None, "--rep-weights", help="Prefix of supplied replicate-weight columns."
+        None, "--rep-weights", help=_("Prefix of supplied replicate-weight columns.")
     ),
-    scale: float | None = typer.Option(None, "--scale", help="Replicate variance scale."),
-    mse: bool = typer.Option(False, "--mse", help="Centre replicates at the full estimate."),
-    denominator: str | None = typer.Option(None, "--denominator", help="Ratio denominator."),
-    q: str = typer.Option("0.5", "--q", help="Quantile probabilities, e.g. 0.25,0.5."),
-    by: str | None = typer.Option(None, "--by", help="Domain columns, e.g. D1,D2."),
-    post: Path | None = typer.Option(None, "--postStratify", help="Post-stratification spec."),
-    rake: Path | None = typer.Option(None, "--rake", help="Raking spec (YAML/JSON)."),
-    calibrate: Path | None = typer.Option(None, "--calibrate", help="Linear calibration spec."),
-    deff: bool = typer.Option(False, "--deff", help="Report design effects."),
-    level: float = typer.Option(0.95, "--level", help="Confidence level."),
-    ci: str | None = typer.Option(None, "--ci", help="wald | logit | beta (Korn–Graubard)."),
+    scale: float | None = typer.Option(None, "--scale", help=_("Replicate variance scale.")),
+    mse: bool = typer.Option(False, "--mse", help=_("Centre replicates at the full estimate.")),
+    denominator: str | None = typer.Option(None, "--denominator", help=_("Ratio denominator.")),
+    q: str = typer.Option("0.5", "--q", help=_("Quantile probabilities, e.g. 0.25,0.5.")),
+    by: str | None = typer.Option(None, "--by", help=_("Domain columns, e.g. D1,D2.")),
+    post: Path | None = typer.Option(None, "--postStratify", help=_("Post-stratification spec.")),
+    rake: Path | None = typer.Option(None, "--rake", help=_("Raking spec (YAML/JSON).")),
+    calibrate: Path | None = typer.Option(None, "--calibrate", help=_("Linear calibration spec.")),
+    deff: bool = typer.Option(False, "--deff", help=_("Report design effects.")),
+    level: float = typer.Option(0.95, "--level", help=_("Confidence level.")),
+    ci: str | None = typer.Option(
+        None, "--ci", help=_("Interval method: wald | logit | beta (Korn–Graubard).")
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Design-based estimate with SE, CI, CV, design effect, n and quality flag."""
@@ -174,10 +181,12 @@ def _render_indicators(result: dict[str, Any]) -> None:
 
 
 def indicators_command(
-    directory: Path = typer.Argument(..., help="Folder with the survey's tables."),
-    survey: str = typer.Option("envipe-2021", "--survey", help="Shipped mapping or YAML file."),
-    by: str | None = typer.Option(None, "--by", help="Disaggregations (default: the mapping's)."),
-    only: str | None = typer.Option(None, "--only", help="Only these indicators."),
+    directory: Path = typer.Argument(..., help=_("Folder with the survey's tables.")),
+    survey: str = typer.Option("envipe-2021", "--survey", help=_("Shipped mapping or YAML file.")),
+    by: str | None = typer.Option(
+        None, "--by", help=_("Disaggregations (default: the mapping's).")
+    ),
+    only: str | None = typer.Option(None, "--only", help=_("Only these indicators.")),
     as_json: bool = JsonOption,
 ) -> None:
     """Victimization indicators: prevalence, incidence, dark figure, SDG 16.3.1, trust, perception.
@@ -203,9 +212,9 @@ def register(app: typer.Typer) -> None:
     """Add ``barrio survey estimate|indicators`` to the main app."""
     survey_app = typer.Typer(
         name="survey",
-        help="Complex-survey estimates and victimization indicators.",
+        help=_("Complex-survey estimates and victimization indicators."),
         no_args_is_help=True,
     )
-    survey_app.command("estimate")(estimate_command)
-    survey_app.command("indicators")(indicators_command)
+    add_command(survey_app, "estimate", estimate_command)
+    add_command(survey_app, "indicators", indicators_command)
     app.add_typer(survey_app, name="survey")

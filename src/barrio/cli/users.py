@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.i18n import _
 
@@ -43,7 +43,7 @@ def _password(from_stdin: bool) -> str:
 
 def add(
     username: str = typer.Argument(..., help=_("Sign-in name.")),
-    role: str = typer.Option(..., "--role", help="admin | analyst | editor | viewer"),
+    role: str = typer.Option(..., "--role", help=_("Role: admin | analyst | editor | viewer")),
     institution: str | None = typer.Option(
         None, "--institution", help=_("Institution code (required for an editor).")
     ),
@@ -95,7 +95,7 @@ def list_(workspace: Path | None = WorkspaceOption, as_json: bool = JsonOption) 
 
 
 def passwd(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(..., help=_("Sign-in name.")),
     password_stdin: bool = StdinOption,
     workspace: Path | None = WorkspaceOption,
     as_json: bool = JsonOption,
@@ -116,8 +116,8 @@ def passwd(
 
 
 def role(
-    username: str = typer.Argument(...),
-    new_role: str = typer.Argument(..., help="admin | analyst | editor | viewer"),
+    username: str = typer.Argument(..., help=_("Sign-in name.")),
+    new_role: str = typer.Argument(..., help=_("Role: admin | analyst | editor | viewer")),
     institution: str | None = typer.Option(None, "--institution", help=_("Institution code.")),
     workspace: Path | None = WorkspaceOption,
     as_json: bool = JsonOption,
@@ -135,7 +135,7 @@ def role(
 
 
 def disable(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(..., help=_("Sign-in name.")),
     enable: bool = typer.Option(False, "--enable", help=_("Enable the account again.")),
     workspace: Path | None = WorkspaceOption,
     as_json: bool = JsonOption,
@@ -157,7 +157,7 @@ def disable(
 
 
 def token(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(..., help=_("Sign-in name.")),
     name: str = typer.Option("", "--name", help=_("What the token is for.")),
     days: int = typer.Option(90, "--days", help=_("Days until it expires.")),
     no_expiry: bool = typer.Option(False, "--no-expiry", help=_("A token that never expires.")),
@@ -214,5 +214,5 @@ def register(app: typer.Typer) -> None:
         name="users", help=_("Portal accounts, roles and API tokens."), no_args_is_help=True
     )
     for command_name, command in COMMANDS.items():
-        users_app.command(command_name)(command)
+        add_command(users_app, command_name, command)
     app.add_typer(users_app, name="users")

@@ -53,7 +53,8 @@ def parse_params(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(
-                f"parameter {item!r} is not KEY=VALUE", hint="Write it as, e.g., --param b=3"
+                _("parameter {item!r} is not KEY=VALUE", item=item),
+                hint=_("Write it as, e.g., --param b=3"),
             )
         params[key] = _cast(value)
     return params

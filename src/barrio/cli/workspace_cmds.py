@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from barrio.cli.options import WorkspaceOption
+from barrio.cli.options import WorkspaceOption, add_command
 from barrio.cli.output import JsonOption, console, run_command
 from barrio.errors import InputError
 from barrio.i18n import _
@@ -20,16 +20,16 @@ INGEST_STEPS = 7
 
 def register(app: typer.Typer) -> None:
     """Add the workspace commands to the main app."""
-    app.command("init")(init)
-    app.command("ingest")(ingest)
-    app.command("quality")(quality)
+    add_command(app, "init", init)
+    add_command(app, "ingest", ingest)
+    add_command(app, "quality", quality)
 
 
 def init(
-    directory: Path = typer.Argument(..., help="Folder of the new workspace."),
-    name: str | None = typer.Option(None, help="Name of the city or observatory."),
-    crs: str = typer.Option("EPSG:3857", help="Projected CRS for distances and areas."),
-    locale: str = typer.Option("es", help="Language of reports: es or en."),
+    directory: Path = typer.Argument(..., help=_("Folder of the new workspace.")),
+    name: str | None = typer.Option(None, help=_("Name of the city or observatory.")),
+    crs: str = typer.Option("EPSG:3857", help=_("Projected CRS for distances and areas.")),
+    locale: str = typer.Option("es", help=_("Language of reports: es or en.")),
     as_json: bool = JsonOption,
 ) -> None:
     """Create a workspace (barrio.toml, sources/, warehouse/, rejects/, out/)."""
@@ -48,11 +48,17 @@ def init(
 
 def ingest(
     kind: str = typer.Argument(
-        ..., help="areas | population | incidents | counts | diagnosis | recommendations"
+        ...,
+        help=_(
+            "What the file holds: areas | population | incidents | counts | diagnosis | "
+            "recommendations"
+        ),
     ),
-    file: Path = typer.Argument(..., help="CSV, Excel, Parquet, GeoPackage, GeoJSON, Shapefile."),
+    file: Path = typer.Argument(
+        ..., help=_("File: CSV, Excel, Parquet, GeoPackage, GeoJSON, Shapefile.")
+    ),
     mapping: str | None = typer.Option(
-        None, "--mapping", "-m", help="Mapping name (barrio.toml or shipped) or TOML path."
+        None, "--mapping", "-m", help=_("Mapping name (barrio.toml or shipped) or TOML path.")
     ),
     workspace: Path | None = WorkspaceOption,
     as_json: bool = JsonOption,
@@ -155,7 +161,7 @@ def render_ingest(data: dict[str, Any]) -> None:
 def quality(
     workspace: Path | None = WorkspaceOption,
     min_repeats: int = typer.Option(
-        25, help="Flag coordinates shared by at least this many incidents."
+        25, help=_("Flag coordinates shared by at least this many incidents.")
     ),
     as_json: bool = JsonOption,
 ) -> None:
