@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 from barrio.schema.tables import KINDS, table
 
 DEFAULT_LEVELS = ("city", "district", "neighborhood")
@@ -93,8 +94,14 @@ class SourceMapping:
         kind = raw.get("kind")
         if kind not in KINDS:
             raise ConfigError(
-                f"mapping {name!r} in {origin}: kind {kind!r} is not one of: {', '.join(KINDS)}",
-                hint='Add e.g. kind = "incidents" to the mapping.',
+                _(
+                    "mapping {name} in {origin}: kind {kind} is not one of: {choices}",
+                    name=repr(name),
+                    origin=origin,
+                    kind=repr(kind),
+                    choices=", ".join(KINDS),
+                ),
+                hint=_('Add e.g. kind = "incidents" to the mapping.'),
                 mapping=name,
             )
         known = set(table(kind).column_names)
@@ -102,15 +109,27 @@ class SourceMapping:
             unknown = sorted(set(raw.get(section, {})) - known)
             if unknown:
                 raise ConfigError(
-                    f"mapping {name!r} in {origin}: [{section}] names unknown canonical "
-                    f"column(s) {', '.join(unknown)}; expected some of: {', '.join(sorted(known))}",
-                    hint="Left of '=' goes the canonical column, right the column in your file.",
+                    _(
+                        "mapping {name} in {origin}: [{section}] names unknown canonical "
+                        "column(s) {unknown}; expected some of: {known}",
+                        name=repr(name),
+                        origin=origin,
+                        section=section,
+                        unknown=", ".join(unknown),
+                        known=", ".join(sorted(known)),
+                    ),
+                    hint=_("Left of '=' goes the canonical column, right the column in your file."),
                     mapping=name,
                 )
         layout = raw.get("layout", "long")
         if layout not in ("long", "wide"):
             raise ConfigError(
-                f"mapping {name!r}: layout {layout!r}; expected long or wide", mapping=name
+                _(
+                    "mapping {name}: layout {layout}; expected long or wide",
+                    name=repr(name),
+                    layout=repr(layout),
+                ),
+                mapping=name,
             )
         return cls(
             name=name,
@@ -170,21 +189,34 @@ class DisclosureSettings:
         k = raw.get("k", 5)
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise ConfigError(
-                f"{origin}: [disclosure] k = {k!r}; expected a whole number of at least 1",
-                hint="Statistics offices commonly use k = 3 or 5; Barrio's default is 5.",
+                _(
+                    "{origin}: [disclosure] k = {k}; expected a whole number of at least 1",
+                    origin=origin,
+                    k=repr(k),
+                ),
+                hint=_("Statistics offices commonly use k = 3 or 5; Barrio's default is 5."),
             )
         quality = raw.get("survey_min_quality", "moderate")
         if quality not in QUALITY_ORDER:
             raise ConfigError(
-                f"{origin}: [disclosure] survey_min_quality = {quality!r}; expected one of: "
-                f"{', '.join(QUALITY_ORDER)}",
-                hint='Use "moderate" (INEGI: CV below 30 %) unless you have a reason.',
+                _(
+                    "{origin}: [disclosure] survey_min_quality = {quality}; expected one "
+                    "of: {choices}",
+                    origin=origin,
+                    quality=repr(quality),
+                    choices=", ".join(QUALITY_ORDER),
+                ),
+                hint=_('Use "moderate" (INEGI: CV below 30 %) unless you have a reason.'),
             )
         low = raw.get("survey_low", "flag")
         if low not in ("flag", "suppress"):
             raise ConfigError(
-                f"{origin}: [disclosure] survey_low = {low!r}; expected flag or suppress",
-                hint="flag keeps low-quality estimates with a warning; suppress hides them.",
+                _(
+                    "{origin}: [disclosure] survey_low = {low}; expected flag or suppress",
+                    origin=origin,
+                    low=repr(low),
+                ),
+                hint=_("flag keeps low-quality estimates with a warning; suppress hides them."),
             )
         small = raw.get("small_areas")
         return cls(
@@ -216,7 +248,8 @@ class WorkspaceConfig:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(
-                f"{path} is not valid TOML: {exc}", hint="Fix the syntax at the line shown."
+                _("{path} is not valid TOML: {exc}", path=path, exc=exc),
+                hint=_("Fix the syntax at the line shown."),
             ) from exc
         ws = raw.get("workspace", {})
         mappings = {
@@ -264,15 +297,24 @@ def resolve_mapping(
         return _check_kind(SourceMapping.from_dict(path.stem, raw, str(path)), kind)
     known = sorted(set(config.mappings if config else ()) | set(shipped_mappings()))
     raise ConfigError(
-        f"no mapping called {name_or_path!r}; known mappings: {', '.join(known) or 'none'}",
-        hint="Define [mappings.NAME] in barrio.toml, or give the path to a mapping TOML file.",
+        _(
+            "no mapping called {name_or_path}; known mappings: {names}",
+            name_or_path=repr(name_or_path),
+            names=", ".join(known) or _("none"),
+        ),
+        hint=_("Define [mappings.NAME] in barrio.toml, or give the path to a mapping TOML file."),
     )
 
 
 def _check_kind(mapping: SourceMapping, kind: str) -> SourceMapping:
     if mapping.kind != kind:
         raise ConfigError(
-            f"mapping {mapping.name!r} is for {mapping.kind}, not {kind}",
-            hint=f"Use a mapping with kind = {kind!r}.",
+            _(
+                "mapping {name} is for {actual}, not {kind}",
+                name=repr(mapping.name),
+                actual=mapping.kind,
+                kind=kind,
+            ),
+            hint=_("Use a mapping with kind = {kind}.", kind=repr(kind)),
         )
     return mapping

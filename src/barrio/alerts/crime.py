@@ -24,6 +24,7 @@ from scipy import stats
 
 from barrio.alerts.result import AlarmTable, empty_table
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 FloatArray = NDArray[np.float64]
 COLOURS = np.array(["green", "yellow", "red"])
@@ -33,8 +34,11 @@ def _history_mean(counts: FloatArray, monitor: Sequence[int], window: int) -> Fl
     pos = np.asarray(monitor, dtype=np.intp)
     if window < 1 or pos.min() - window < 0:
         raise ConfigError(
-            f"a history of {window} periods is needed before the first monitored period",
-            hint="Monitor later periods or shorten the history window.",
+            _(
+                "a history of {window} periods is needed before the first monitored period",
+                window=window,
+            ),
+            hint=_("Monitor later periods or shorten the history window."),
             window=window,
         )
     csum = np.concatenate([np.zeros((counts.shape[0], 1)), np.cumsum(counts, axis=1)], axis=1)

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from barrio.alerts.result import AlarmTable, empty_table
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 FloatArray = NDArray[np.float64]
 
@@ -42,10 +43,10 @@ def cusum(
     """
     pos = np.asarray(monitor, dtype=np.intp)
     if pos.size == 0 or (np.diff(pos) != 1).any():
-        raise ConfigError("CUSUM monitors consecutive periods; got a gap in the monitored range")
+        raise ConfigError(_("CUSUM monitors consecutive periods; got a gap in the monitored range"))
     if m is None:
         if pos[0] < 1:
-            raise ConfigError("CUSUM needs at least one period before the monitored range")
+            raise ConfigError(_("CUSUM needs at least one period before the monitored range"))
         m = counts[:, : pos[0]].mean(axis=1)
     m = np.broadcast_to(np.asarray(m, dtype=float), (counts.shape[0],))
     y = counts[:, pos]

@@ -26,6 +26,7 @@ from barrio.alerts.fdr import bh_by_group
 from barrio.alerts.glrnb import glrnb
 from barrio.alerts.result import AlarmTable, in_chunks
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 FREQ = {"week": 52, "month": 12}
 
@@ -69,8 +70,8 @@ def _period_type(periods: pd.DatetimeIndex, given: str | None) -> str:
     if given is not None:
         if given not in FREQ:
             raise ConfigError(
-                f"unknown period {given!r}; expected one of: week, month",
-                hint="Use --period week or --period month.",
+                _("unknown period {given}; expected one of: week, month", given=repr(given)),
+                hint=_("Use --period week or --period month."),
             )
         return given
     step = pd.Series(periods).diff().dt.days.min() if len(periods) > 1 else 30
@@ -92,17 +93,24 @@ def _check_columns(counts: pd.DataFrame, keys: Sequence[str]) -> None:
     missing = [c for c in [*keys, "period", "count"] if c not in counts.columns]
     if missing:
         raise InputError(
-            f"missing column(s): {', '.join(missing)}; "
-            f"found: {', '.join(map(str, counts.columns))}",
-            hint="Provide long-format counts: series_id, period, count[, population].",
+            _(
+                "missing column(s): {missing}; found: {columns}",
+                missing=", ".join(missing),
+                columns=", ".join(map(str, counts.columns)),
+            ),
+            hint=_("Provide long-format counts: series_id, period, count[, population]."),
             missing=missing,
         )
     bad = pd.to_numeric(counts["count"], errors="coerce")
     if bad.isna().any() or (bad < 0).any():
         row = int(np.flatnonzero(bad.isna().to_numpy() | (bad < 0).to_numpy())[0]) + 1
         raise InputError(
-            f"count must be a non-negative number; row {row} has {counts['count'].iloc[row - 1]!r}",
-            hint="Fix or remove that row.",
+            _(
+                "count must be a non-negative number; row {row} has {value}",
+                row=row,
+                value=repr(counts["count"].iloc[row - 1]),
+            ),
+            hint=_("Fix or remove that row."),
             row=row,
         )
 
@@ -113,7 +121,8 @@ def _as_timestamp(value: str | dt.date | pd.Timestamp | None, name: str) -> pd.T
     stamp = pd.to_datetime(value, errors="coerce")
     if pd.isna(stamp):
         raise ConfigError(
-            f"{name} is not a date: {value!r}", hint="Write it as YYYY-MM or YYYY-MM-DD."
+            _("{name} is not a date: {value}", name=name, value=repr(value)),
+            hint=_("Write it as YYYY-MM or YYYY-MM-DD."),
         )
     return pd.Timestamp(stamp)
 
@@ -137,15 +146,21 @@ def to_matrix(
     if periods.isna().any():
         row = int(np.flatnonzero(periods.isna().to_numpy())[0]) + 1
         raise InputError(
-            f"period on row {row} is not a date: {counts['period'].iloc[row - 1]!r}",
-            hint="Write periods as YYYY-MM-DD (month or week start).",
+            _(
+                "period on row {row} is not a date: {value}",
+                row=row,
+                value=repr(counts["period"].iloc[row - 1]),
+            ),
+            hint=_("Write periods as YYYY-MM-DD (month or week start)."),
             row=row,
         )
     first, last = _as_timestamp(start, "start"), _as_timestamp(until, "until")
     if last is not None:
         keep = (periods <= last).to_numpy()
         if not keep.any():
-            raise InputError(f"no counts on or before {last.date()}", hint="Check --until.")
+            raise InputError(
+                _("no counts on or before {date}", date=last.date()), hint=_("Check --until.")
+            )
         counts, periods = counts.loc[keep], periods.loc[keep]
     ptype = _period_type(pd.DatetimeIndex(periods.drop_duplicates().sort_values()), period_type)
     calendar = _calendar(periods, ptype, first, last)
@@ -153,8 +168,12 @@ def to_matrix(
     if (t < 0).any():
         row = int(np.flatnonzero(t < 0)[0]) + 1
         raise InputError(
-            f"period on row {row} is not a {ptype} start on the common calendar",
-            hint="Use the first day of each month (or the same weekday each week).",
+            _(
+                "period on row {row} is not a {ptype} start on the common calendar",
+                row=row,
+                ptype=ptype,
+            ),
+            hint=_("Use the first day of each month (or the same weekday each week)."),
             row=row,
         )
     codes, series = pd.MultiIndex.from_frame(counts[list(keys)].astype("string")).factorize()
@@ -206,20 +225,26 @@ def detect(
     """
     if method not in METHODS:
         raise ConfigError(
-            f"unknown method {method!r}; expected one of: {', '.join(METHODS)}",
-            hint="Choose a method with --method.",
+            _(
+                "unknown method {method}; expected one of: {choices}",
+                method=repr(method),
+                choices=", ".join(METHODS),
+            ),
+            hint=_("Choose a method with --method."),
             allowed=list(METHODS),
         )
     table, calendar, matrix, pop, ptype = to_matrix(
         counts, keys, period_type, start=start, until=until
     )
     if last < 1 or last > len(calendar):
-        raise ConfigError(f"last must be between 1 and {len(calendar)}, got {last}")
+        raise ConfigError(
+            _("last must be between 1 and {n}, got {last}", n=len(calendar), last=last)
+        )
     params = dict(params or {})
     if alpha is not None and method in ALPHA_METHODS:
         params["alpha"] = alpha
     if method == "farrington-flexible" and pop is None and params.get("population_offset"):
-        raise ConfigError("population_offset needs a population column in the counts")
+        raise ConfigError(_("population_offset needs a population column in the counts"))
     use_pop = pop if params.pop("population_offset", False) else None
     if method in ("farrington", "farrington-flexible") and "b" not in params:
         params["b"] = _years_back(len(calendar) - last, params.get("w", 3), ptype)

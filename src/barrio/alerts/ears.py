@@ -17,6 +17,7 @@ from scipy import stats
 
 from barrio.alerts.result import AlarmTable, empty_table
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 FloatArray = NDArray[np.float64]
 METHODS = ("C1", "C2", "C3")
@@ -51,17 +52,23 @@ def ears(
     """
     if method not in METHODS:
         raise ConfigError(
-            f"unknown EARS method {method!r}; expected one of: C1, C2, C3",
-            hint="Use method='C1', 'C2' or 'C3'.",
+            _("unknown EARS method {method}; expected one of: C1, C2, C3", method=repr(method)),
+            hint=_("Use method='C1', 'C2' or 'C3'."),
         )
     if baseline < 3:
-        raise ConfigError(f"EARS baseline must be at least 3 periods, got {baseline}")
+        raise ConfigError(
+            _("EARS baseline must be at least 3 periods, got {baseline}", baseline=baseline)
+        )
     pos = np.asarray(monitor, dtype=np.intp)
     max_lag = {"C1": baseline, "C2": baseline + 2, "C3": baseline + 4}[method]
     if pos.min() - max_lag < 0:
         raise ConfigError(
-            f"EARS {method} needs {max_lag} earlier periods before the first monitored one",
-            hint="Monitor later periods.",
+            _(
+                "EARS {method} needs {max_lag} earlier periods before the first monitored one",
+                method=method,
+                max_lag=max_lag,
+            ),
+            hint=_("Monitor later periods."),
         )
     z = stats.norm.ppf(1 - alpha)
     y = counts[:, pos]

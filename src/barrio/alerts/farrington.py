@@ -28,6 +28,7 @@ from barrio.alerts.result import AlarmTable, empty_table
 from barrio.alerts.thresholds import delta_threshold, negbin_threshold, predictive_pvalue
 from barrio.alerts.windows import classic_window, flexible_window
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
 POWER_TRANSFORMS = ("none", "1/2", "2/3")
@@ -35,26 +36,36 @@ POWER_TRANSFORMS = ("none", "1/2", "2/3")
 
 def _check_common(counts: FloatArray, monitor: Sequence[int], limit54: tuple[int, int]) -> None:
     if counts.ndim != 2:
-        raise ConfigError("counts must be a 2-D array (series x periods)")
+        raise ConfigError(_("counts must be a 2-D array (series x periods)"))
     if np.isnan(counts).any() or (counts < 0).any():
         raise ConfigError(
-            "counts contain missing or negative values",
-            hint="Fill periods without records with 0 and remove negative counts.",
+            _("counts contain missing or negative values"),
+            hint=_("Fill periods without records with 0 and remove negative counts."),
         )
     if limit54[0] < 0 or limit54[1] <= 0:
         raise ConfigError(
-            f"limit54={tuple(limit54)} is out of bounds: cases must be >= 0 and periods > 0",
-            hint="Use for example limit54=(5, 4): no alarm with fewer than 5 cases in 4 periods.",
+            _(
+                "limit54={values} is out of bounds: cases must be >= 0 and periods > 0",
+                values=tuple(limit54),
+            ),
+            hint=_(
+                "Use for example limit54=(5, 4): no alarm with fewer than 5 cases in 4 periods."
+            ),
         )
     if len(monitor) == 0 or min(monitor) < 0 or max(monitor) >= counts.shape[1]:
-        raise ConfigError(f"monitored periods must lie within 1..{counts.shape[1]}")
+        raise ConfigError(_("monitored periods must lie within 1..{n}", n=counts.shape[1]))
 
 
 def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise ConfigError(
-            f"unknown {name} {value!r}; expected one of: {', '.join(allowed)}",
-            hint=f"Pass {name} as one of: {', '.join(allowed)}.",
+            _(
+                "unknown {name} {value}; expected one of: {allowed}",
+                name=name,
+                value=repr(value),
+                allowed=", ".join(allowed),
+            ),
+            hint=_("Pass {name} as one of: {allowed}.", name=name, allowed=", ".join(allowed)),
             allowed=list(allowed),
         )
 
@@ -184,7 +195,9 @@ def farrington_flexible(
     _choice("thresholdMethod", threshold_method, THRESHOLD_METHODS)
     _choice("powertrans", powertrans, POWER_TRANSFORMS)
     if no_periods < 1:
-        raise ConfigError(f"noPeriods must be at least 1, got {no_periods}")
+        raise ConfigError(
+            _("noPeriods must be at least 1, got {no_periods}", no_periods=no_periods)
+        )
     past = w if past_weeks_not_included is None else past_weeks_not_included
     spec = FitSpec(
         b,

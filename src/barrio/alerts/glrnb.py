@@ -25,6 +25,7 @@ from barrio.alerts._glr import FloatArray, glr_statistic, lr_step
 from barrio.alerts._negbin import fit_negbin
 from barrio.alerts.result import AlarmTable, empty_table
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 DIRECTIONS = {"inc": 1, "dec": -1}
 RETURNS = ("value", "cases")
@@ -48,9 +49,13 @@ def incontrol_mean(
     X = harmonic_design(train + 1, freq, harmonics, trend)
     if train.size <= X.shape[1]:
         raise ConfigError(
-            f"glrnb needs more than {X.shape[1]} periods before the monitored range to estimate "
-            f"the in-control mean; there are {train.size}",
-            hint="Monitor later periods, or pass mu0.",
+            _(
+                "glrnb needs more than {n} periods before the monitored range to "
+                "estimate the in-control mean; there are {size}",
+                n=X.shape[1],
+                size=train.size,
+            ),
+            hint=_("Monitor later periods, or pass mu0."),
         )
     fit = fit_negbin(X, counts[:, train])
     mu0 = np.exp(fit.coef @ harmonic_design(monitor + 1, freq, harmonics, trend).T)
@@ -61,20 +66,28 @@ def incontrol_mean(
 
 def _check(counts, pos, direction, ret, theta, m_tilde, m, c_arl) -> None:
     if direction not in DIRECTIONS:
-        raise ConfigError(f"unknown direction {direction!r}; expected one of: inc, dec")
+        raise ConfigError(
+            _("unknown direction {direction}; expected one of: inc, dec", direction=repr(direction))
+        )
     if ret not in RETURNS:
-        raise ConfigError(f"unknown ret {ret!r}; expected one of: value, cases")
+        raise ConfigError(_("unknown ret {ret}; expected one of: value, cases", ret=repr(ret)))
     if pos.size == 0 or pos.min() < 0 or pos.max() >= counts.shape[1] or (np.diff(pos) != 1).any():
         raise ConfigError(
-            "glrnb monitors consecutive periods within the series",
-            hint="Monitor the latest periods (--last N).",
+            _("glrnb monitors consecutive periods within the series"),
+            hint=_("Monitor the latest periods (--last N)."),
         )
     if theta is not None and theta == 0:
-        raise ConfigError("theta (the change to detect, log scale) must not be 0")
+        raise ConfigError(_("theta (the change to detect, log scale) must not be 0"))
     if m_tilde < 1 or (m >= 0 and m < m_tilde):
-        raise ConfigError(f"need 1 <= m_tilde <= m (or m = -1); got m_tilde={m_tilde}, m={m}")
+        raise ConfigError(
+            _(
+                "need 1 <= m_tilde <= m (or m = -1); got m_tilde={m_tilde}, m={m}",
+                m_tilde=m_tilde,
+                m=m,
+            )
+        )
     if c_arl <= 0:
-        raise ConfigError(f"c_arl must be positive, got {c_arl}")
+        raise ConfigError(_("c_arl must be positive, got {c_arl}", c_arl=c_arl))
 
 
 def glrnb(
@@ -118,7 +131,9 @@ def glrnb(
     else:
         mu = np.broadcast_to(np.asarray(mu0, dtype=float), (S, K)).copy()
         if alpha is None:
-            raise ConfigError("glrnb needs alpha (the NB dispersion; 0 = Poisson) with a given mu0")
+            raise ConfigError(
+                _("glrnb needs alpha (the NB dispersion; 0 = Poisson) with a given mu0")
+            )
     a = np.broadcast_to(np.asarray(alpha, dtype=float), (S,)).copy()
     y = y_all[:, pos]
     if theta is None:
@@ -149,7 +164,7 @@ def _lr_chart(y, mu, alpha, c_arl, kappa, ret):
 def _glr_chart(y, mu, alpha, c_arl, direction, m_tilde, m, ret):
     """GLR over the columns; a series restarts after its alarm (R ``glr_nb_window``)."""
     if ret == "cases" and direction < 0:
-        raise ConfigError("ret='cases' is only defined for an increase (direction='inc')")
+        raise ConfigError(_("ret='cases' is only defined for an increase (direction='inc')"))
     stat, upper = np.zeros_like(y), np.zeros_like(y)
     alarm = np.zeros(y.shape, dtype=bool)
     start = np.zeros(y.shape[0], dtype=np.intp)
@@ -177,7 +192,7 @@ def _cases_needed(y, mu, alpha, start, n, c_arl, m_tilde, m) -> FloatArray:
     lo = np.full(y.shape[0], -1.0)  # largest count known not to signal (-1: none checked)
     hi = np.maximum(1.0, np.ceil(mu[:, n]))
     at_zero = signals(np.zeros(y.shape[0]))
-    for _ in range(MAX_DOUBLINGS):
+    for _doubling in range(MAX_DOUBLINGS):
         ok = signals(hi) | at_zero
         if ok.all():
             break

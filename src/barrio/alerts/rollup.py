@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from barrio.errors import InputError
+from barrio.i18n import _
 
 
 def roll_up(
@@ -44,8 +45,13 @@ def roll_up(
     if unmapped and strict:
         shown = ", ".join(unmapped[:5])
         raise InputError(
-            f"{len(unmapped)} value(s) of {key} have no parent: {shown}",
-            hint="Add them to the parent mapping, or pass strict=False to leave them out.",
+            _(
+                "{n} value(s) of {key} have no parent: {shown}",
+                n=len(unmapped),
+                key=key,
+                shown=shown,
+            ),
+            hint=_("Add them to the parent mapping, or pass strict=False to leave them out."),
             column=key,
             values=unmapped[:20],
         )

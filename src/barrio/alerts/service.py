@@ -10,21 +10,24 @@ import pandas as pd
 
 from barrio.alerts.detect import detect
 from barrio.errors import InputError
+from barrio.i18n import _
 from barrio.workspace import Workspace
 
 
 def read_counts(path: Path) -> pd.DataFrame:
     """Read long-format counts from CSV or Parquet (keys and periods kept as text)."""
     if not path.exists():
-        raise InputError(f"file not found: {path}", hint="Check the path.", file=str(path))
+        raise InputError(
+            _("file not found: {path}", path=path), hint=_("Check the path."), file=str(path)
+        )
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pd.read_parquet(path)
     if suffix in (".csv", ".txt"):
         return pd.read_csv(path, dtype={"series_id": "string"})
     raise InputError(
-        f"unsupported file type {suffix!r}; expected one of: .csv, .parquet",
-        hint="Save the counts as CSV or Parquet.",
+        _("unsupported file type {suffix}; expected one of: .csv, .parquet", suffix=repr(suffix)),
+        hint=_("Save the counts as CSV or Parquet."),
         file=str(path),
     )
 
@@ -102,8 +105,11 @@ def _export(table: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(
-            f"unsupported output type {suffix!r}; expected one of: .csv, .parquet",
-            hint="Name the output file .csv or .parquet.",
+            _(
+                "unsupported output type {suffix}; expected one of: .csv, .parquet",
+                suffix=repr(suffix),
+            ),
+            hint=_("Name the output file .csv or .parquet."),
             file=str(path),
         )
     path.parent.mkdir(parents=True, exist_ok=True)

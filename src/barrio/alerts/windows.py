@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 IntArray = NDArray[np.intp]
 
@@ -61,8 +62,13 @@ def reference_points(
         points = np.asarray(found)
     if (points < 0).any():
         raise ConfigError(
-            f"period number {k + 1} has no data {b} years back (b={b}, {freq} periods a year)",
-            hint="Decrease b, or monitor later periods so that b full years of history exist.",
+            _(
+                "period number {value} has no data {b} years back (b={b}, {freq} periods a year)",
+                value=k + 1,
+                b=b,
+                freq=freq,
+            ),
+            hint=_("Decrease b, or monitor later periods so that b full years of history exist."),
             b=b,
             period=k + 1,
         )
@@ -95,8 +101,12 @@ def flexible_blocks(refs: IntArray, n_time: int, *, w: int, no_periods: int) -> 
         ref = int(refs[i])
         if ref - w < 0:
             raise ConfigError(
-                f"the reference window of period {k + 1} starts before the series (w={w})",
-                hint="Decrease b or w, or monitor later periods.",
+                _(
+                    "the reference window of period {value} starts before the series (w={w})",
+                    value=k + 1,
+                    w=w,
+                ),
+                hint=_("Decrease b or w, or monitor later periods."),
             )
         levels[ref - w : ref + w + 1] = p
         if p == 1:
@@ -106,8 +116,12 @@ def flexible_blocks(refs: IntArray, n_time: int, *, w: int, no_periods: int) -> 
         lengths[: gap % (p - 1)] += 1
         if gap < p - 1 or (lengths == 0).any():
             raise ConfigError(
-                f"noPeriods={p} is too large for the {gap} periods between reference windows",
-                hint="Use fewer seasonal blocks (noPeriods) or a smaller window half-width w.",
+                _(
+                    "noPeriods={p} is too large for the {gap} periods between reference windows",
+                    p=p,
+                    gap=gap,
+                ),
+                hint=_("Use fewer seasonal blocks (noPeriods) or a smaller window half-width w."),
                 no_periods=p,
             )
         starts = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)[:-1]])

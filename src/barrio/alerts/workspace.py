@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 PERIODS = ("month", "week")
 ICCS_DIGITS = (2, 4, 5, 6)
@@ -92,23 +93,34 @@ def _levels(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _check(con, level: str, period: str, iccs_digits: int) -> None:
     if period not in PERIODS:
         raise ConfigError(
-            f"unknown period {period!r}; expected one of: {', '.join(PERIODS)}",
-            hint="Use --period month or --period week.",
+            _(
+                "unknown period {period}; expected one of: {choices}",
+                period=repr(period),
+                choices=", ".join(PERIODS),
+            ),
+            hint=_("Use --period month or --period week."),
         )
     if iccs_digits not in ICCS_DIGITS:
         raise ConfigError(
-            f"unknown ICCS level {iccs_digits}; expected one of: 2, 4, 5, 6 (digits)",
-            hint="Use --iccs-level 2 (section), 4 (division), 5 or 6 (groups).",
+            _(
+                "unknown ICCS level {iccs_digits}; expected one of: 2, 4, 5, 6 (digits)",
+                iccs_digits=iccs_digits,
+            ),
+            hint=_("Use --iccs-level 2 (section), 4 (division), 5 or 6 (groups)."),
         )
     levels = _levels(con)
     if not levels:
         raise InputError(
-            "the workspace has no areas", hint="Load them first: barrio ingest areas FILE"
+            _("the workspace has no areas"), hint=_("Load them first: barrio ingest areas FILE")
         )
     if level not in levels:
         raise ConfigError(
-            f"unknown area level {level!r}; the workspace has: {', '.join(levels)}",
-            hint="Choose --level among the workspace's area levels.",
+            _(
+                "unknown area level {level}; the workspace has: {levels}",
+                level=repr(level),
+                levels=", ".join(levels),
+            ),
+            hint=_("Choose --level among the workspace's area levels."),
             allowed=levels,
         )
 
@@ -156,8 +168,12 @@ def read_series(
         }
     if frame.empty:
         raise InputError(
-            f"the workspace has no {source} to build {period}ly series from",
-            hint="Load incidents or counts first: barrio ingest incidents FILE",
+            _(
+                "the workspace has no {source} to build {period}ly series from",
+                source=source,
+                period=period,
+            ),
+            hint=_("Load incidents or counts first: barrio ingest incidents FILE"),
         )
     frame = _with_population(con, frame, params, notes)
     start = None if first_period is None else pd.Timestamp(first_period).date()

@@ -130,8 +130,16 @@ def _refuse(batch: DiagnosisBatch, rejects: Path | None) -> IngestError:
     for r in records(problems.head(SHOWN_PROBLEMS)):
         value = f" ({r['value']})" if pd.notna(r["value"]) else ""
         lines.append(
-            f"{r['file']} [{r['sheet']}] row {r['row']}, {r['column']}: {r['message']}{value}"
-            f" - {r['fix']}"
+            _(
+                "{file} [{sheet}] row {row}, {column}: {problem}{value} - {fix}",
+                file=r["file"],
+                sheet=r["sheet"],
+                row=r["row"],
+                column=r["column"],
+                problem=r["message"],
+                value=value,
+                fix=r["fix"],
+            )
         )
     more = len(problems) - len(lines)
     message = _(

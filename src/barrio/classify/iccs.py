@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import MappingError
+from barrio.i18n import _
 
 STATUSES = ("confirmed", "code_confirmed", "recall")
 LEVEL_NAMES = {1: "section", 2: "division", 3: "group", 4: "class"}
@@ -74,9 +75,15 @@ def _check(code: str) -> tuple[int, str | None]:
     except (KeyError, TypeError):
         sections = ", ".join(c for c, (lvl, _) in _index().items() if lvl == 1)
         raise MappingError(
-            f"unknown ICCS code {code!r}; sections are: {sections}",
-            hint="ICCS codes are strings with leading zeros, e.g. '0101'; "
-            "list them with `barrio classify codes`.",
+            _(
+                "unknown ICCS code {code}; sections are: {sections}",
+                code=repr(code),
+                sections=sections,
+            ),
+            hint=_(
+                "ICCS codes are strings with leading zeros, e.g. '0101'; list them "
+                "with `barrio classify codes`."
+            ),
             value=code,
         ) from None
 

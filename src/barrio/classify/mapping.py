@@ -32,6 +32,7 @@ import pandas as pd
 from barrio.classify.iccs import known_codes, tag_vocabulary
 from barrio.classify.normalize import normalize_key
 from barrio.errors import InputError, MappingError
+from barrio.i18n import _
 
 COLUMNS = ("local_category", "iccs_code", "attempted", "victim_sex", "tags", "confidence", "note")
 CONFIDENCES = ("high", "medium", "low")
@@ -173,10 +174,16 @@ def _resolve(name_or_path: str | Path) -> Path:
         return path
     names = ", ".join(available_mappings())
     raise MappingError(
-        f"unknown mapping {str(name_or_path)!r}; shipped mappings are: {names}",
-        hint="Give one of the shipped names or the path to a CSV file with the columns "
-        + ", ".join(COLUMNS)
-        + " (see docs/classification.md).",
+        _(
+            "unknown mapping {name_or_path}; shipped mappings are: {names}",
+            name_or_path=repr(str(name_or_path)),
+            names=names,
+        ),
+        hint=_(
+            "Give one of the shipped names or the path to a CSV file with the "
+            "columns {columns} (see docs/classification.md).",
+            columns=", ".join(COLUMNS),
+        ),
         value=str(name_or_path),
         allowed=available_mappings(),
     )
@@ -187,16 +194,20 @@ def _read(path: Path) -> pd.DataFrame:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
         raise InputError(
-            f"cannot read mapping file {path}: {error}",
-            hint="Save the mapping as a comma-separated UTF-8 CSV file.",
+            _("cannot read mapping file {path}: {error}", path=path, error=error),
+            hint=_("Save the mapping as a comma-separated UTF-8 CSV file."),
             file=str(path),
         ) from error
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
         raise MappingError(
-            f"mapping file {path} lacks the column(s) {', '.join(missing)}; "
-            f"expected: {', '.join(COLUMNS)}",
-            hint="Add the missing columns (they may be left blank except local_category).",
+            _(
+                "mapping file {path} lacks the column(s) {missing}; expected: {columns}",
+                path=path,
+                missing=", ".join(missing),
+                columns=", ".join(COLUMNS),
+            ),
+            hint=_("Add the missing columns (they may be left blank except local_category)."),
             file=str(path),
             missing=missing,
         )
@@ -207,9 +218,16 @@ def _read(path: Path) -> pd.DataFrame:
 def _fail(path: Path, index: int, column: str, value: str, allowed: str) -> MappingError:
     # Row numbers are 1-based data rows (the header is row 0), as in a spreadsheet minus one.
     return MappingError(
-        f"mapping file {path}, row {index + 1}, column {column!r}: invalid value {value!r}; "
-        f"expected {allowed}",
-        hint=f"Correct the {column} value in that row of the mapping file.",
+        _(
+            "mapping file {path}, row {row}, column {column}: invalid value "
+            "{value}; expected {allowed}",
+            path=path,
+            row=index + 1,
+            column=repr(column),
+            value=repr(value),
+            allowed=allowed,
+        ),
+        hint=_("Correct the {column} value in that row of the mapping file.", column=column),
         file=str(path),
         row=index + 1,
         column=column,
@@ -233,16 +251,16 @@ def _validate(table: pd.DataFrame, path: Path) -> None:
     for i, values in enumerate(records):  # mapping files have ~100 rows
         row = _Row(*values)
         if not row.local_category:
-            raise _fail(path, i, "local_category", row.local_category, "a non-empty name")
+            raise _fail(path, i, "local_category", row.local_category, _("a non-empty name"))
         if row.iccs_code and row.iccs_code not in codes:
-            raise _fail(path, i, "iccs_code", row.iccs_code, "a code of the ICCS list")
+            raise _fail(path, i, "iccs_code", row.iccs_code, _("a code of the ICCS list"))
         if row.attempted.lower() not in _BOOLEANS:
-            raise _fail(path, i, "attempted", row.attempted, "true, false or blank")
+            raise _fail(path, i, "attempted", row.attempted, _("true, false or blank"))
         if row.victim_sex and row.victim_sex not in SEXES:
-            raise _fail(path, i, "victim_sex", row.victim_sex, "F, M or blank")
+            raise _fail(path, i, "victim_sex", row.victim_sex, _("F, M or blank"))
         allowed_conf = CONFIDENCES if row.iccs_code else ("", *CONFIDENCES)
         if row.confidence not in allowed_conf:
-            raise _fail(path, i, "confidence", row.confidence, "one of high, medium, low")
+            raise _fail(path, i, "confidence", row.confidence, _("one of high, medium, low"))
         _validate_tags(path, i, row.tags)
     table["attempted"] = table["attempted"].str.lower().map(_BOOLEANS).astype("boolean")
     for column in ("iccs_code", "victim_sex", "confidence", "note"):
@@ -256,12 +274,14 @@ def _validate_tags(path: Path, index: int, tags: str) -> None:
         variable, sep, value = pair.partition("=")
         if not sep or variable not in vocabulary:
             names = ", ".join(sorted(vocabulary))
-            raise _fail(path, index, "tags", pair, f"variable=VALUE with a variable among {names}")
+            allowed_text = _("variable=VALUE with a variable among {names}", names=names)
+            raise _fail(path, index, "tags", pair, allowed_text)
         allowed = vocabulary[variable]
         if allowed is not None and value not in allowed:
-            raise _fail(
-                path, index, "tags", pair, f"{variable}= one of {', '.join(sorted(allowed))}"
+            allowed_text = _(
+                "{variable}= one of {values}", variable=variable, values=", ".join(sorted(allowed))
             )
+            raise _fail(path, index, "tags", pair, allowed_text)
 
 
 def _check_duplicates(table: pd.DataFrame, path: Path) -> None:
@@ -271,9 +291,14 @@ def _check_duplicates(table: pd.DataFrame, path: Path) -> None:
         key = str(clashes.index[0])
         rows = (np.flatnonzero(table["key"].to_numpy() == key) + 1).tolist()
         raise MappingError(
-            f"mapping file {path}: rows {rows} have the same category {key!r} "
-            "(after normalising case, accents and punctuation) but different ICCS codes",
-            hint="Keep one row per category, or make the names differ.",
+            _(
+                "mapping file {path}: rows {rows} have the same category {key} (after "
+                "normalising case, accents and punctuation) but different ICCS codes",
+                path=path,
+                rows=rows,
+                key=repr(key),
+            ),
+            hint=_("Keep one row per category, or make the names differ."),
             file=str(path),
             rows=rows,
             value=key,

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 from barrio.ingest.pipeline import Step, ingest_table
 from barrio.ingest.result import IngestResult
 from barrio.schema.tables import KINDS
@@ -24,8 +25,12 @@ def ingest(
     """Validate and load ``path`` as ``kind`` (areas | population | incidents | counts)."""
     if kind not in KINDS:
         raise ConfigError(
-            f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}",
-            hint="barrio ingest KIND FILE",
+            _(
+                "unknown kind {kind}; expected one of: {choices}",
+                kind=repr(kind),
+                choices=", ".join(KINDS),
+            ),
+            hint=_("barrio ingest KIND FILE"),
         )
     if kind == "areas":
         from barrio.ingest.areas import ingest_areas

@@ -32,7 +32,7 @@ def unpivot_months(
             _(
                 "{file}: a wide layout needs 12 month columns; found {found}",
                 file=file,
-                found=", ".join(months) or "none",
+                found=", ".join(months) or _("none"),
             ),
             hint=_("Set month_columns in the mapping (January to December, in order)."),
             file=file,

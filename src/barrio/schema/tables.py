@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,10 @@ def table(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         raise ConfigError(
-            f"unknown table {name!r}; expected one of: {', '.join(TABLES)}",
-            hint="Use one of the canonical table names.",
+            _(
+                "unknown table {name}; expected one of: {choices}",
+                name=repr(name),
+                choices=", ".join(TABLES),
+            ),
+            hint=_("Use one of the canonical table names."),
         ) from None

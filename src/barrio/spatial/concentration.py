@@ -19,14 +19,15 @@ import pandas as pd
 from scipy import stats
 
 from barrio.errors import InputError
+from barrio.i18n import _
 
 
 def _counts(counts: Any, name: str = "counts") -> np.ndarray:
     arr = np.asarray(counts, dtype=np.float64).ravel()
     if arr.size == 0 or not np.isfinite(arr).all() or (arr < 0).any():
         raise InputError(
-            f"{name} must be a non-empty array of finite, non-negative numbers",
-            hint="replace missing counts by 0 and check for negative values",
+            _("{name} must be a non-empty array of finite, non-negative numbers", name=name),
+            hint=_("replace missing counts by 0 and check for negative values"),
         )
     return arr
 
@@ -76,7 +77,10 @@ def top_share(counts: Any, fraction: float = 0.05) -> float:
     """Share of all crime in the top ``fraction`` of places (at least one place)."""
     x = np.sort(_counts(counts))[::-1]
     if not 0 < fraction <= 1:
-        raise InputError(f"fraction {fraction} is not in (0, 1]", hint="e.g. 0.05 for the top 5%")
+        raise InputError(
+            _("fraction {fraction} is not in (0, 1]", fraction=fraction),
+            hint=_("e.g. 0.05 for the top 5%"),
+        )
     k = max(1, int(np.ceil(fraction * x.size - 1e-9)))
     return float(x[:k].sum() / x.sum()) if x.sum() > 0 else 0.0
 
@@ -104,8 +108,8 @@ def pai_table(observed: Any, predicted: Any, area: Any | None = None) -> pd.Data
     a = np.ones_like(obs) if area is None else _counts(area, "area")
     if not pred.size == obs.size == a.size:
         raise InputError(
-            "observed, predicted and area must have the same length",
-            hint="pass one value per place",
+            _("observed, predicted and area must have the same length"),
+            hint=_("pass one value per place"),
         )
     order = np.argsort(-pred, kind="stable")
     cum_obs, cum_area = np.cumsum(obs[order]), np.cumsum(a[order])
@@ -198,9 +202,15 @@ def poisson_e_test(k1: int, k2: int, n1: float = 1.0, n2: float = 1.0, d: float 
     """
     if k1 < 0 or k2 < 0 or n1 <= 0 or n2 <= 0 or (k1 == 0 and k2 == 0):
         raise InputError(
-            f"the E-test needs non-negative counts, not both zero, and positive exposures; "
-            f"got k1={k1}, k2={k2}, n1={n1}, n2={n2}",
-            hint="with two zero counts there is no evidence of a difference",
+            _(
+                "the E-test needs non-negative counts, not both zero, and positive "
+                "exposures; got k1={k1}, k2={k2}, n1={n1}, n2={n2}",
+                k1=k1,
+                k2=k2,
+                n1=n1,
+                n2=n2,
+            ),
+            hint=_("with two zero counts there is no evidence of a difference"),
         )
     lhat = (k1 + k2) / (n1 + n2) - d * n1 / (n1 + n2)
     t_obs = abs((k1 / n1 - k2 / n2 - d) / np.sqrt(lhat))

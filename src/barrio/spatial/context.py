@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 DIRECTIONS = ("higher", "lower")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -68,8 +69,8 @@ def variables_from_config(raw: dict[str, Any] | None) -> tuple[ContextVariable, 
     for name, spec in raw.items():
         if not isinstance(spec, dict) or "expr" not in spec:
             raise ConfigError(
-                f"context variable {name!r} needs an expression",
-                hint=f'[select.context.variables.{name}] expr = "column_a / column_b"',
+                _("context variable {name} needs an expression", name=repr(name)),
+                hint=_('[select.context.variables.{name}] expr = "column_a / column_b"', name=name),
             )
         var = ContextVariable(
             str(name),
@@ -94,8 +95,8 @@ def context_table(
     """
     if id_column not in frame.columns:
         raise InputError(
-            f"id column {id_column!r} not found in the context table",
-            hint="set [select.context] id to the column that holds the area code",
+            _("id column {id_column} not found in the context table", id_column=repr(id_column)),
+            hint=_("set [select.context] id to the column that holds the area code"),
         )
     for var in variables:
         _check_variable(var)
@@ -105,8 +106,12 @@ def context_table(
         missing = sorted(set(_columns(var.expr)) - set(frame.columns))
         if missing:
             raise InputError(
-                f"context variable {var.name!r} uses unknown columns: {', '.join(missing)}",
-                hint="check the expression against the census data dictionary",
+                _(
+                    "context variable {name} uses unknown columns: {missing}",
+                    name=repr(var.name),
+                    missing=", ".join(missing),
+                ),
+                hint=_("check the expression against the census data dictionary"),
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             values = pd.Series(numeric.eval(var.expr, engine="python"), index=frame.index)
@@ -145,13 +150,19 @@ def _columns(expr: str) -> list[str]:
 def _check_variable(var: ContextVariable) -> None:
     if not _NAME.match(var.name) or not _EXPR.match(var.expr):
         raise ConfigError(
-            f"invalid context variable {var.name!r} = {var.expr!r}",
-            hint="use column names, numbers, + - * / and parentheses only",
+            _("invalid context variable {name} = {expr}", name=repr(var.name), expr=repr(var.expr)),
+            hint=_("use column names, numbers, + - * / and parentheses only"),
         )
     if var.direction not in DIRECTIONS:
         raise ConfigError(
-            f"unknown direction {var.direction!r} for {var.name!r}; expected higher or lower",
-            hint="higher: more of it means more priority (e.g. youth share); lower: schooling",
+            _(
+                "unknown direction {direction} for {name}; expected higher or lower",
+                direction=repr(var.direction),
+                name=repr(var.name),
+            ),
+            hint=_("higher: more of it means more priority (e.g. youth share); lower: schooling"),
         )
     if not var.weight > 0:
-        raise ConfigError(f"weight of {var.name!r} must be positive", hint="e.g. weight = 1.0")
+        raise ConfigError(
+            _("weight of {name} must be positive", name=repr(var.name)), hint=_("e.g. weight = 1.0")
+        )

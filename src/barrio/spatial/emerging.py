@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.spatial.inference import fdr_bh
 from barrio.spatial.weights import as_sparse, with_self
 
@@ -52,13 +53,17 @@ def space_time_gistar(cube: np.ndarray, w: sparse.spmatrix, time_window: int = 0
     """
     x = np.asarray(cube, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] < 1:
-        raise InputError(f"the cube must be 2-D (locations x periods); got {x.shape}")
+        raise InputError(
+            _("the cube must be 2-D (locations x periods); got {shape}", shape=x.shape)
+        )
     W = with_self(as_sparse(w), 1.0)
     n_total = x.size
     xbar = x.mean()
     s = np.sqrt((x**2).mean() - xbar**2)
     if s == 0:
-        raise InputError("the space-time cube is constant", hint="check the counts and periods")
+        raise InputError(
+            _("the space-time cube is constant"), hint=_("check the counts and periods")
+        )
     lag = np.asarray(W @ x)
     wi = np.asarray(W.sum(axis=1)).ravel()[:, None]
     s1 = np.asarray(W.multiply(W).sum(axis=1)).ravel()[:, None]
@@ -187,7 +192,10 @@ def sfhotspot_categories(
     """
     z = np.asarray(z, dtype=np.float64)
     if not 0 < recent_prop < 1:
-        raise ConfigError(f"recent_prop {recent_prop} is not in (0, 1)", hint="default 0.2")
+        raise ConfigError(
+            _("recent_prop {recent_prop} is not in (0, 1)", recent_prop=recent_prop),
+            hint=_("default 0.2"),
+        )
     p = _holm_rows(2 * stats.norm.sf(np.abs(z)))
     n_t = z.shape[1]
     recent = max(1, int(np.floor(recent_prop * n_t)))

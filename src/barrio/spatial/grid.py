@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 SFHOTSPOT_CELLS = 50
 SFHOTSPOT_ROUNDING = 100.0
@@ -38,8 +39,8 @@ def sfhotspot_cell_size(xy: np.ndarray, round_to_100: bool = True) -> float:
         return float(rounded)
     if size <= 0:
         raise InputError(
-            "the points have no extent in x or y, so no automatic cell size exists",
-            hint="pass --cell-size explicitly",
+            _("the points have no extent in x or y, so no automatic cell size exists"),
+            hint=_("pass --cell-size explicitly"),
         )
     return float(size)
 
@@ -114,7 +115,10 @@ def square_grid(
     if cell_size is None:
         cell_size = sfhotspot_cell_size(xy)
     if not cell_size > 0:
-        raise ConfigError(f"cell size {cell_size} must be positive", hint="e.g. --cell-size 250")
+        raise ConfigError(
+            _("cell size {cell_size} must be positive", cell_size=cell_size),
+            hint=_("e.g. --cell-size 250"),
+        )
     if bounds is None:
         lo, hi = xy.min(axis=0), xy.max(axis=0)
         bounds = (lo[0], lo[1], hi[0], hi[1])
@@ -165,7 +169,10 @@ def h3_counts(lon: np.ndarray, lat: np.ndarray, resolution: int = 8) -> pd.DataF
     import h3
 
     if not 0 <= resolution <= 15:
-        raise ConfigError(f"H3 resolution {resolution} is not in 0..15", hint="8 is ~0.7 km²")
+        raise ConfigError(
+            _("H3 resolution {resolution} is not in 0..15", resolution=resolution),
+            hint=_("8 is ~0.7 km²"),
+        )
     cells = [h3.latlng_to_cell(la, lo, resolution) for la, lo in zip(lat, lon, strict=True)]
     counts = pd.Series(cells, dtype="string").value_counts().sort_index()
     return pd.DataFrame({"h3": counts.index.astype(str), "count": counts.to_numpy()})
@@ -186,12 +193,15 @@ def _check_xy(xy: np.ndarray) -> np.ndarray:
     arr = np.asarray(xy, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
         raise InputError(
-            f"expected an (n, 2) array of x, y coordinates; got shape {arr.shape}",
-            hint="pass projected point coordinates, e.g. shapely.get_coordinates(gdf.geometry)",
+            _("expected an (n, 2) array of x, y coordinates; got shape {shape}", shape=arr.shape),
+            hint=_("pass projected point coordinates, e.g. shapely.get_coordinates(gdf.geometry)"),
         )
     if not np.isfinite(arr).all():
         raise InputError(
-            f"{int((~np.isfinite(arr)).any(axis=1).sum())} points have missing coordinates",
-            hint="drop or geocode points without coordinates before gridding",
+            _(
+                "{n} points have missing coordinates",
+                n=int((~np.isfinite(arr)).any(axis=1).sum()),
+            ),
+            hint=_("drop or geocode points without coordinates before gridding"),
         )
     return arr

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse, stats
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 _CHUNK_ELEMENTS = 4_000_000
@@ -59,8 +60,12 @@ def check_alternative(alternative: str) -> None:
     """Raise a ConfigError unless ``alternative`` is one of :data:`ALTERNATIVES`."""
     if alternative not in ALTERNATIVES:
         raise ConfigError(
-            f"unknown alternative {alternative!r}; expected one of: {', '.join(ALTERNATIVES)}",
-            hint="two-sided is the default; use greater/less only for a directional hypothesis",
+            _(
+                "unknown alternative {alternative}; expected one of: {choices}",
+                alternative=repr(alternative),
+                choices=", ".join(ALTERNATIVES),
+            ),
+            hint=_("two-sided is the default; use greater/less only for a directional hypothesis"),
         )
 
 

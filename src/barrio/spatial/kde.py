@@ -27,6 +27,7 @@ from scipy import signal
 from scipy.spatial import cKDTree
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 from barrio.spatial.grid import SquareGrid, _check_xy
 
 KERNELS = ("quartic", "gaussian")
@@ -54,8 +55,12 @@ def bandwidth(xy: np.ndarray, rule: str = "sfhotspot") -> float:
     if rule == "scott":
         return float(np.sqrt(xy.var(axis=0, ddof=1).mean()) * len(xy) ** (-1 / 6))
     raise ConfigError(
-        f"unknown bandwidth rule {rule!r}; expected one of: {', '.join(BANDWIDTH_RULES)}",
-        hint="or pass --bandwidth in the units of the projected CRS",
+        _(
+            "unknown bandwidth rule {rule}; expected one of: {choices}",
+            rule=repr(rule),
+            choices=", ".join(BANDWIDTH_RULES),
+        ),
+        hint=_("or pass --bandwidth in the units of the projected CRS"),
     )
 
 
@@ -101,7 +106,7 @@ def kde(
     _check_choice(method, METHODS, "method")
     h = bandwidth(xy) if h is None else float(h)
     if not h > 0:
-        raise ConfigError(f"bandwidth {h} must be positive", hint="e.g. --bandwidth 500")
+        raise ConfigError(_("bandwidth {h} must be positive", h=h), hint=_("e.g. --bandwidth 500"))
     w = np.ones(len(xy)) if weights is None else np.asarray(weights, dtype=np.float64)
     if method == "auto":
         method = "exact" if _expected_pairs(len(xy), grid, h, kernel) < 2e7 else "binned"
@@ -230,6 +235,11 @@ def _binned(xy: np.ndarray, w: np.ndarray, grid: SquareGrid, h: float, kernel: s
 def _check_choice(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ConfigError(
-            f"unknown {what} {value!r}; expected one of: {', '.join(allowed)}",
-            hint=f"choose one of: {', '.join(allowed)}",
+            _(
+                "unknown {what} {value}; expected one of: {allowed}",
+                what=what,
+                value=repr(value),
+                allowed=", ".join(allowed),
+            ),
+            hint=_("choose one of: {allowed}", allowed=", ".join(allowed)),
         )

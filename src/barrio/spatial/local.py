@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.spatial import inference
 from barrio.spatial.weights import as_sparse, row_standardise, with_self, without_self
 
@@ -147,8 +148,12 @@ def local_moran(
     """
     if scaling not in SCALINGS:
         raise ConfigError(
-            f"unknown scaling {scaling!r}; expected one of: {', '.join(SCALINGS)}",
-            hint="esda: (n-1) scaling as in PySAL; geoda: n scaling as in GeoDa and spdep",
+            _(
+                "unknown scaling {scaling}; expected one of: {choices}",
+                scaling=repr(scaling),
+                choices=", ".join(SCALINGS),
+            ),
+            hint=_("esda: (n-1) scaling as in PySAL; geoda: n scaling as in GeoDa and spdep"),
         )
     x = _check_x(x)
     W = _transform(without_self(as_sparse(w)), transform)
@@ -202,7 +207,9 @@ def _finish(
     fdr: bool,
 ) -> LocalResult:
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha={alpha} is not in (0, 1)", hint="a usual value is 0.05")
+        raise ConfigError(
+            _("alpha={alpha} is not in (0, 1)", alpha=alpha), hint=_("a usual value is 0.05")
+        )
     p_norm = inference.normal_p_value(z, alternative)
     p_sim = perm.p_value(alternative) if perm is not None else np.full(z.shape, np.nan)
     p_value = p_sim if perm is not None else p_norm
@@ -224,8 +231,11 @@ def _transform(w: sparse.csr_array, transform: str) -> sparse.csr_array:
     if transform == "b":
         return w
     raise ConfigError(
-        f"unknown weights transform {transform!r}; expected one of: r, b",
-        hint="r = row-standardised (default), b = binary as given",
+        _(
+            "unknown weights transform {transform}; expected one of: r, b",
+            transform=repr(transform),
+        ),
+        hint=_("r = row-standardised (default), b = binary as given"),
     )
 
 
@@ -233,13 +243,17 @@ def _check_x(x: np.ndarray) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64).ravel()
     if arr.size < 3 or not np.isfinite(arr).all():
         raise InputError(
-            f"the variable needs at least 3 finite values; got {arr.size} values "
-            f"of which {int((~np.isfinite(arr)).sum())} are missing or infinite",
-            hint="fill or drop missing values before computing local statistics",
+            _(
+                "the variable needs at least 3 finite values; got {size} values of "
+                "which {missing} are missing or infinite",
+                size=arr.size,
+                missing=int((~np.isfinite(arr)).sum()),
+            ),
+            hint=_("fill or drop missing values before computing local statistics"),
         )
     if np.ptp(arr) == 0:
         raise InputError(
-            "the variable is constant, so local statistics are undefined",
-            hint="check that the counts were joined to the right units",
+            _("the variable is constant, so local statistics are undefined"),
+            hint=_("check that the counts were joined to the right units"),
         )
     return arr

@@ -22,6 +22,7 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 METRICS = {"manhattan": 1, "euclidean": 2}
 
@@ -59,8 +60,12 @@ class NearRepeatTable:
 def _near_pairs(xy: np.ndarray, radius: float, metric: str) -> tuple[np.ndarray, np.ndarray]:
     if metric not in METRICS:
         raise ConfigError(
-            f"unknown distance {metric!r}; expected one of: {', '.join(METRICS)}",
-            hint="the Near Repeat Calculator offers manhattan and euclidean",
+            _(
+                "unknown distance {metric}; expected one of: {choices}",
+                metric=repr(metric),
+                choices=", ".join(METRICS),
+            ),
+            hint=_("the Near Repeat Calculator offers manhattan and euclidean"),
         )
     tree = cKDTree(xy)
     pairs = tree.query_pairs(radius, p=METRICS[metric], output_type="ndarray")
@@ -187,8 +192,8 @@ def _edges(bands: list[float], what: str) -> np.ndarray:
     e = np.asarray(bands, dtype=np.float64)
     if e.size < 1 or e[0] != 0 or (np.diff(e) <= 0).any() or not np.isfinite(e).all():
         raise ConfigError(
-            f"{what} bands {list(bands)} must start at 0 and increase",
-            hint="e.g. --distance-bands 0,1,101,201,301 --time-bands 0,8,15,22",
+            _("{what} bands {bands} must start at 0 and increase", what=what, bands=list(bands)),
+            hint=_("e.g. --distance-bands 0,1,101,201,301 --time-bands 0,8,15,22"),
         )
     return e
 
@@ -203,12 +208,16 @@ def _check(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(t, dtype=np.float64).ravel()
     if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] != t.size or t.size < 2:
         raise InputError(
-            f"need n >= 2 events with (x, y) and a time each; got xy {xy.shape}, t {t.shape}",
-            hint="pass projected coordinates and times in days",
+            _(
+                "need n >= 2 events with (x, y) and a time each; got xy {shape}, t {t_shape}",
+                shape=xy.shape,
+                t_shape=t.shape,
+            ),
+            hint=_("pass projected coordinates and times in days"),
         )
     if not (np.isfinite(xy).all() and np.isfinite(t).all()):
         raise InputError(
-            "some events have missing coordinates or dates",
-            hint="drop or repair them first; they are listed by the ingest report",
+            _("some events have missing coordinates or dates"),
+            hint=_("drop or repair them first; they are listed by the ingest report"),
         )
     return xy, t

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 NORMALISATIONS = ("percentile", "minmax")
 COMBINATIONS = ("geometric", "arithmetic")
@@ -53,8 +54,8 @@ def eb_rate(events: Any, population: Any, per: float = 100_000.0) -> np.ndarray:
     n = np.asarray(population, dtype=np.float64)
     if (n <= 0).any() or (x < 0).any():
         raise InputError(
-            "population must be positive and events non-negative for EB rates",
-            hint="drop areas without population or give them a small positive value",
+            _("population must be positive and events non-negative for EB rates"),
+            hint=_("drop areas without population or give them a small positive value"),
         )
     raw = x / n
     m = x.sum() / n.sum()
@@ -86,8 +87,12 @@ def normalise(values: Any, method: str = "percentile") -> np.ndarray:
         span = np.nanmax(v) - np.nanmin(v)
         return (v - np.nanmin(v)) / span if span > 0 else np.full(v.size, 0.5)
     raise ConfigError(
-        f"unknown normalisation {method!r}; expected one of: {', '.join(NORMALISATIONS)}",
-        hint="percentile is robust to outliers; minmax keeps distances",
+        _(
+            "unknown normalisation {method}; expected one of: {choices}",
+            method=repr(method),
+            choices=", ".join(NORMALISATIONS),
+        ),
+        hint=_("percentile is robust to outliers; minmax keeps distances"),
     )
 
 
@@ -196,9 +201,15 @@ def _select(
             chosen[members] = True
         if chosen.sum() > n:
             raise ConfigError(
-                f"{minimum} per district over {len(pd.unique(districts))} districts needs "
-                f"{int(chosen.sum())} neighbourhoods, more than n={n}",
-                hint="raise --n or lower --min-per-district",
+                _(
+                    "{minimum} per district over {n} districts needs {needed} neighbourhoods, "
+                    "more than n={total}",
+                    minimum=minimum,
+                    n=len(pd.unique(districts)),
+                    needed=int(chosen.sum()),
+                    total=n,
+                ),
+                hint=_("raise --n or lower --min-per-district"),
             )
     top = order[:n]
     forced = chosen.copy()
@@ -244,7 +255,7 @@ def _stability(
     rng = np.random.default_rng(seed)
     hits = np.zeros(norm.shape[0])
     lo, hi = 1 - perturbation, 1 + perturbation
-    for _ in range(draws):
+    for _draw in range(draws):
         wi = indicator_w * rng.uniform(lo, hi, size=indicator_w.size)
         wp = w * rng.uniform(lo, hi, size=w.size)
         matrix = _pillar_scores(norm, membership, wi)
@@ -282,8 +293,11 @@ def _pillar_weights(
     missing = set(pillars) - set(weights)
     if missing or any(v <= 0 for v in weights.values()):
         raise ConfigError(
-            f"pillar weights must be positive and cover every pillar; missing: {sorted(missing)}",
-            hint=f"give a weight for each of: {', '.join(pillars)}",
+            _(
+                "pillar weights must be positive and cover every pillar; missing: {missing}",
+                missing=sorted(missing),
+            ),
+            hint=_("give a weight for each of: {pillars}", pillars=", ".join(pillars)),
         )
     return {p: float(weights[p]) for p in pillars}
 
@@ -301,27 +315,38 @@ def _check_inputs(
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise InputError(
-            f"columns not found: {', '.join(missing)}; "
-            f"available: {', '.join(map(str, frame.columns))}",
-            hint="check the indicator names in the pillar specification",
+            _(
+                "columns not found: {missing}; available: {columns}",
+                missing=", ".join(missing),
+                columns=", ".join(map(str, frame.columns)),
+            ),
+            hint=_("check the indicator names in the pillar specification"),
         )
     if not pillars or any(not cols for cols in pillars.values()):
         raise ConfigError(
-            "every pillar needs at least one indicator", hint="e.g. crime=robbery_rate"
+            _("every pillar needs at least one indicator"), hint=_("e.g. crime=robbery_rate")
         )
     if not 0 < n_select <= len(frame):
         raise ConfigError(
-            f"n_select={n_select} is not between 1 and the {len(frame)} neighbourhoods",
-            hint="choose how many neighbourhoods the audit will work in",
+            _(
+                "n_select={n_select} is not between 1 and the {n} neighbourhoods",
+                n_select=n_select,
+                n=len(frame),
+            ),
+            hint=_("choose how many neighbourhoods the audit will work in"),
         )
     if combine not in COMBINATIONS:
         raise ConfigError(
-            f"unknown combination {combine!r}; expected one of: {', '.join(COMBINATIONS)}",
-            hint="geometric: a low pillar cannot be offset; arithmetic: full compensation",
+            _(
+                "unknown combination {combine}; expected one of: {choices}",
+                combine=repr(combine),
+                choices=", ".join(COMBINATIONS),
+            ),
+            hint=_("geometric: a low pillar cannot be offset; arithmetic: full compensation"),
         )
     if frame[columns].isna().any().any():
         bad = frame[columns].columns[frame[columns].isna().any()].tolist()
         raise InputError(
-            f"missing values in: {', '.join(bad)}",
-            hint="impute or drop neighbourhoods without data before ranking",
+            _("missing values in: {bad}", bad=", ".join(bad)),
+            hint=_("impute or drop neighbourhoods without data before ranking"),
         )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def select_settings(ws: Workspace) -> dict[str, Any]:
     """``[select]`` of barrio.toml (empty when absent)."""
     raw = ws.config.raw.get("select", {})
     if not isinstance(raw, dict):
-        raise ConfigError("[select] in barrio.toml must be a table", hint="[select]\nn = 22")
+        raise ConfigError(_("[select] in barrio.toml must be a table"), hint=_("[select]\nn = 22"))
     return raw
 
 
@@ -178,12 +179,14 @@ def _add_context(
     source = cfg.get("source")
     if not source:
         raise ConfigError(
-            "[select.context] needs a source table",
-            hint='source = "sources/census_by_area.parquet"  (one row per area)',
+            _("[select.context] needs a source table"),
+            hint=_('source = "sources/census_by_area.parquet"  (one row per area)'),
         )
     path = Path(source) if Path(source).is_absolute() else ws.root / source
     if not path.exists():
-        raise InputError(f"context table not found: {path}", hint="check [select.context] source")
+        raise InputError(
+            _("context table not found: {path}", path=path), hint=_("check [select.context] source")
+        )
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
     id_column = cfg.get("id", "area_id")
     variables = variables_from_config(cfg.get("variables"))

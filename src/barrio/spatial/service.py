@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".csv")
 
@@ -25,11 +26,17 @@ def read_layer(path: str | Path, lon: str = "lon", lat: str = "lat") -> Any:
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise InputError(f"file not found: {path}", hint="check the path", file=str(path))
+        raise InputError(
+            _("file not found: {path}", path=path), hint=_("check the path"), file=str(path)
+        )
     if suffix not in LAYER_SUFFIXES:
         raise InputError(
-            f"unsupported file type {suffix!r}; expected one of: {', '.join(LAYER_SUFFIXES)}",
-            hint="convert the layer to GeoPackage, GeoJSON, GeoParquet or CSV with lon/lat",
+            _(
+                "unsupported file type {suffix}; expected one of: {choices}",
+                suffix=repr(suffix),
+                choices=", ".join(LAYER_SUFFIXES),
+            ),
+            hint=_("convert the layer to GeoPackage, GeoJSON, GeoParquet or CSV with lon/lat"),
             file=str(path),
         )
     if suffix in (".gpkg", ".geojson", ".json"):
@@ -54,9 +61,13 @@ def points_from_frame(
     missing = [c for c in (lon, lat) if c not in frame.columns]
     if missing:
         raise InputError(
-            f"columns {missing} not found in {source or 'the table'}; "
-            f"available: {', '.join(map(str, frame.columns))}",
-            hint="name the coordinate columns with --lon and --lat",
+            _(
+                "columns {missing} not found in {source}; available: {columns}",
+                missing=missing,
+                source=source or _("the table"),
+                columns=", ".join(map(str, frame.columns)),
+            ),
+            hint=_("name the coordinate columns with --lon and --lat"),
         )
     x = pd.to_numeric(frame[lon], errors="coerce")
     y = pd.to_numeric(frame[lat], errors="coerce")
@@ -74,8 +85,8 @@ def projected(gdf: Any, crs: str | None = None) -> Any:
     """The layer in ``crs``, or in its local UTM zone when it is geographic and no CRS is given."""
     if gdf.crs is None:
         raise InputError(
-            "the layer has no coordinate reference system",
-            hint="set one (e.g. EPSG:4326 for lon/lat) before the analysis",
+            _("the layer has no coordinate reference system"),
+            hint=_("set one (e.g. EPSG:4326 for lon/lat) before the analysis"),
         )
     if crs:
         return gdf.to_crs(crs)
@@ -96,8 +107,11 @@ def write_layer(gdf: Any, path: str | Path) -> Path:
         pd.DataFrame(gdf.drop(columns="geometry", errors="ignore")).to_csv(path, index=False)
     else:
         raise ConfigError(
-            f"unsupported output type {suffix!r}; expected .gpkg, .geojson, .parquet or .csv",
-            hint="e.g. --output hotspots.gpkg",
+            _(
+                "unsupported output type {suffix}; expected .gpkg, .geojson, .parquet or .csv",
+                suffix=repr(suffix),
+            ),
+            hint=_("e.g. --output hotspots.gpkg"),
         )
     return path
 
@@ -206,7 +220,12 @@ def local_statistic(
     from barrio.spatial.weights import contiguity, grid_contiguity
 
     if statistic not in ("gistar", "lisa"):
-        raise ConfigError(f"unknown local statistic {statistic!r}; expected gistar or lisa")
+        raise ConfigError(
+            _(
+                "unknown local statistic {statistic}; expected gistar or lisa",
+                statistic=repr(statistic),
+            )
+        )
     if _is_points(layer):
         cells, summary = grid_counts(layer, cell_size, crs)
         n_rows, n_cols = int(cells["row"].max()) + 1, int(cells["col"].max()) + 1
@@ -216,8 +235,12 @@ def local_statistic(
     else:
         if column is None or column not in layer.columns:
             raise InputError(
-                f"column {column!r} not found; available: {', '.join(map(str, layer.columns))}",
-                hint="choose the variable with --column",
+                _(
+                    "column {column} not found; available: {columns}",
+                    column=repr(column),
+                    columns=", ".join(map(str, layer.columns)),
+                ),
+                hint=_("choose the variable with --column"),
             )
         w = contiguity(layer, weights)
         x = layer[column].to_numpy(dtype=float)
@@ -261,8 +284,8 @@ def days_since_start(values: pd.Series) -> np.ndarray:
     dates = pd.to_datetime(values, errors="coerce")
     if dates.isna().any():
         raise InputError(
-            f"{int(dates.isna().sum())} values of the date column are not dates",
-            hint="use ISO dates (YYYY-MM-DD) in the date column",
+            _("{n} values of the date column are not dates", n=int(dates.isna().sum())),
+            hint=_("use ISO dates (YYYY-MM-DD) in the date column"),
         )
     return ((dates - dates.min()).dt.days).to_numpy(dtype=float)
 
@@ -272,8 +295,8 @@ def month_index(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     dates = pd.to_datetime(values, errors="coerce")
     if dates.isna().any():
         raise InputError(
-            f"{int(dates.isna().sum())} values of the date column are not dates",
-            hint="use ISO dates (YYYY-MM-DD)",
+            _("{n} values of the date column are not dates", n=int(dates.isna().sum())),
+            hint=_("use ISO dates (YYYY-MM-DD)"),
         )
     months = dates.dt.year * 12 + dates.dt.month - 1
     first, last = int(months.min()), int(months.max())
@@ -301,9 +324,12 @@ def emerging_hotspots(
 
     if date_column not in points.columns:
         raise InputError(
-            f"date column {date_column!r} not found; "
-            f"available: {', '.join(map(str, points.columns))}",
-            hint="name it with --date",
+            _(
+                "date column {date_column} not found; available: {columns}",
+                date_column=repr(date_column),
+                columns=", ".join(map(str, points.columns)),
+            ),
+            hint=_("name it with --date"),
         )
     pts = projected(points, crs)
     xy = _xy(pts)

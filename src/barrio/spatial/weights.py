@@ -14,6 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 KINDS = ("queen", "rook")
 
@@ -28,8 +29,8 @@ def as_sparse(w: Any) -> sparse.csr_array:
         arr = np.asarray(w, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
             raise InputError(
-                f"weights must be a square matrix; got shape {arr.shape}",
-                hint="pass a libpysal W, a scipy.sparse matrix or an n x n array",
+                _("weights must be a square matrix; got shape {shape}", shape=arr.shape),
+                hint=_("pass a libpysal W, a scipy.sparse matrix or an n x n array"),
             )
         out = sparse.csr_array(arr)
     out.sum_duplicates()
@@ -84,9 +85,10 @@ def knn(coords: np.ndarray, k: int) -> sparse.csr_array:
     xy = np.asarray(coords, dtype=np.float64)
     if not 0 < k < len(xy):
         raise ConfigError(
-            f"k={k} is not valid for {len(xy)} points", hint="choose 1 <= k < number of points"
+            _("k={k} is not valid for {n} points", k=k, n=len(xy)),
+            hint=_("choose 1 <= k < number of points"),
         )
-    _, idx = cKDTree(xy).query(xy, k=k + 1)
+    _distances, idx = cKDTree(xy).query(xy, k=k + 1)
     n = len(xy)
     rows = np.repeat(np.arange(n), k)
     cols = idx[:, 1:].ravel()
@@ -130,6 +132,10 @@ def row_standardise(w: sparse.csr_array) -> sparse.csr_array:
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ConfigError(
-            f"unknown contiguity {kind!r}; expected one of: {', '.join(KINDS)}",
-            hint="use --weights queen (shared edge or corner) or rook (shared edge)",
+            _(
+                "unknown contiguity {kind}; expected one of: {choices}",
+                kind=repr(kind),
+                choices=", ".join(KINDS),
+            ),
+            hint=_("use --weights queen (shared edge or corner) or rook (shared edge)"),
         )

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from barrio.errors import InputError, WorkspaceError
+from barrio.i18n import _
 from barrio.workspace import Workspace
 
 
@@ -44,8 +45,8 @@ def _query(ws: Workspace, sql: str, params: list[Any]) -> pd.DataFrame:
 
     if not ws.warehouse_path.exists():
         raise WorkspaceError(
-            f"the workspace {ws.root} has no warehouse yet",
-            hint="load data first: barrio ingest areas FILE, barrio ingest incidents FILE",
+            _("the workspace {root} has no warehouse yet", root=ws.root),
+            hint=_("load data first: barrio ingest areas FILE, barrio ingest incidents FILE"),
             path=str(ws.root),
         )
     with connect(ws.warehouse_path, read_only=True) as con:
@@ -72,9 +73,12 @@ def incident_points(
     has_xy = frame["lon"].notna() & frame["lat"].notna()
     if not has_xy.any():
         raise InputError(
-            f"no geocoded incidents in the workspace match the filters ({len(frame)} without "
-            "coordinates)",
-            hint="check --iccs/--from/--to, or ingest incidents with lon/lat",
+            _(
+                "no geocoded incidents in the workspace match the filters ({n} without "
+                "coordinates)",
+                n=len(frame),
+            ),
+            hint=_("check --iccs/--from/--to, or ingest incidents with lon/lat"),
         )
     kept = frame.loc[has_xy].reset_index(drop=True)
     points = gpd.GeoDataFrame(
@@ -141,8 +145,12 @@ def area_layer(
     if frame.empty:
         levels = _query(ws, "SELECT DISTINCT level FROM areas ORDER BY 1", [])["level"].tolist()
         raise InputError(
-            f"no areas at level {level!r}; the workspace has: {', '.join(levels) or 'none'}",
-            hint="choose the level with --level",
+            _(
+                "no areas at level {level}; the workspace has: {levels}",
+                level=repr(level),
+                levels=", ".join(levels) or _("none"),
+            ),
+            hint=_("choose the level with --level"),
         )
     geometry = shapely.from_wkb(frame.pop("geometry").map(bytes).to_numpy())
     frame["population"] = pd.to_numeric(frame["population"], errors="coerce")
@@ -158,7 +166,7 @@ def area_outlines(ws: Workspace, level: str | None = None) -> Any:
     frame = _query(ws, "SELECT level, geometry FROM areas", [])
     if frame.empty:
         raise InputError(
-            "the workspace has no areas to clip to", hint="barrio ingest areas FILE first"
+            _("the workspace has no areas to clip to"), hint=_("barrio ingest areas FILE first")
         )
     if level is None:
         level = _finest_level(ws, frame["level"].unique().tolist())

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, object_session
 
 from barrio.errors import BarrioError
+from barrio.i18n import _
 from barrio.store.accounts import _in, utcnow
 from barrio.store.base import Base
 
@@ -155,8 +156,8 @@ def _after_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> N
 def _before_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     if getattr(type(target), "__append_only__", False) and _changed(target):
         raise AppendOnlyError(
-            f"{mapper.local_table.name} rows are append-only; add a new row instead",  # type: ignore[attr-defined]
-            hint="Record a new status event; earlier events cannot be edited or deleted.",
+            _("{name} rows are append-only; add a new row instead", name=mapper.local_table.name),  # type: ignore[attr-defined]
+            hint=_("Record a new status event; earlier events cannot be edited or deleted."),
             table=mapper.local_table.name,  # type: ignore[attr-defined]
         )
 
@@ -188,8 +189,8 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
 def _before_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     if getattr(type(target), "__append_only__", False):
         raise AppendOnlyError(
-            f"{mapper.local_table.name} rows are append-only; they cannot be deleted",  # type: ignore[attr-defined]
-            hint="Record a new status event instead (e.g. status discarded).",
+            _("{name} rows are append-only; they cannot be deleted", name=mapper.local_table.name),  # type: ignore[attr-defined]
+            hint=_("Record a new status event instead (e.g. status discarded)."),
             table=mapper.local_table.name,  # type: ignore[attr-defined]
         )
     if _audited(target):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.survey.design import SurveyDesign
 
 Margins = Mapping[str, Mapping[object, float]]
@@ -55,8 +56,8 @@ def margin_codes(data: pd.DataFrame, key: str) -> pd.Series:
     for c in cols:
         if c not in data.columns:
             raise InputError(
-                f"calibration variable {c!r} is not in the data",
-                hint="available columns: " + ", ".join(map(str, data.columns[:40])),
+                _("calibration variable {column} is not in the data", column=repr(c)),
+                hint=_("available columns: {names}", names=", ".join(map(str, data.columns[:40]))),
             )
     parts = [data[c].map(_label).astype(object) for c in cols]
     out = parts[0]
@@ -71,9 +72,15 @@ def _dummies(data: pd.DataFrame, key: str, totals: Mapping[object, float]):
     unknown = sorted(set(labels.dropna()) - set(levels))
     if unknown or labels.isna().any():
         raise InputError(
-            f"calibration margin {key!r}: sample categories {unknown or ['<missing>']} have no "
-            "population total",
-            hint="give a total for every category present in the sample: " + ", ".join(levels),
+            _(
+                "calibration margin {key}: sample categories {categories} have no population total",
+                key=repr(key),
+                categories=unknown or ["<missing>"],
+            ),
+            hint=_(
+                "give a total for every category present in the sample: {levels}",
+                levels=", ".join(levels),
+            ),
         )
     X = (labels.to_numpy()[:, None] == np.asarray(levels, dtype=object)[None, :]).astype(float)
     return X, np.asarray([float(v) for v in totals.values()]), [f"{key}={lv}" for lv in levels]
@@ -99,12 +106,14 @@ def auxiliary(
     for col, value in (totals or {}).items():
         x = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
         if np.isnan(x).any():
-            raise InputError(f"calibration variable {col!r} has missing values")
+            raise InputError(
+                _("calibration variable {column} has missing values", column=repr(col))
+            )
         blocks.append(x[:, None])
         targets.append(np.asarray([float(value)]))
         names.append(col)
     if not blocks:
-        raise ConfigError("calibration needs margins, totals or a population size")
+        raise ConfigError(_("calibration needs margins, totals or a population size"))
     return np.hstack(blocks), np.concatenate(targets), names
 
 
@@ -132,13 +141,16 @@ def poststratify(design: SurveyDesign, key: str, population: Mapping[object, flo
     >>> poststratify(d, "s", {"a": 10, "b": 5}).weights.tolist()
     [5.0, 5.0, 5.0]
     """
-    X, T, _ = _dummies(design.data, key, population)
+    X, T, _levels = _dummies(design.data, key, population)
     cell = X.argmax(axis=1)
 
     def adjust(w: np.ndarray) -> np.ndarray:
         have = X.T @ w
         if np.any(have <= 0):
-            raise InputError(f"a post-stratum of {key!r} has no sample weight", hint="collapse it")
+            raise InputError(
+                _("a post-stratum of {key} has no sample weight", key=repr(key)),
+                hint=_("collapse it"),
+            )
         return w * (T / have)[cell]
 
     return _apply(design, "poststratify", X, adjust)
@@ -153,7 +165,7 @@ def rake(
 
     def adjust(w: np.ndarray) -> np.ndarray:
         w = w.copy()
-        for _ in range(max_iter):
+        for _step in range(max_iter):
             change = 0.0
             for cell, T in cells:
                 g = T / np.bincount(cell, w, minlength=T.size)
@@ -162,8 +174,8 @@ def rake(
             if change < tol:
                 return w
         raise InputError(
-            f"raking did not converge in {max_iter} iterations",
-            hint="check that the margins are consistent (same population total)",
+            _("raking did not converge in {max_iter} iterations", max_iter=max_iter),
+            hint=_("check that the margins are consistent (same population total)"),
         )
 
     return _apply(design, "rake", np.hstack([b[0] for b in blocks]), adjust)
@@ -172,7 +184,7 @@ def rake(
 def _linear_g(X: np.ndarray, w: np.ndarray, T: np.ndarray, bounds, max_iter: int) -> np.ndarray:
     g = np.ones(len(w))
     free = np.ones(len(w), dtype=bool)
-    for _ in range(max_iter):
+    for _step in range(max_iter):
         fixed_total = X[~free].T @ (w[~free] * g[~free])
         Xf = X[free]
         M = Xf.T @ (Xf * w[free, None])
@@ -186,7 +198,9 @@ def _linear_g(X: np.ndarray, w: np.ndarray, T: np.ndarray, bounds, max_iter: int
             return g
         g[out] = np.clip(g[out], low, high)
         free &= ~out
-    raise InputError(f"bounded calibration did not converge in {max_iter} iterations")
+    raise InputError(
+        _("bounded calibration did not converge in {max_iter} iterations", max_iter=max_iter)
+    )
 
 
 def calibrate(
@@ -203,17 +217,22 @@ def calibrate(
     Bounded calibration fixes units whose ``g`` leaves ``[L, U]`` at the bound and re-solves on
     the others (truncated linear method; Singh & Mohl 1996).
     """
-    X, T, _ = auxiliary(design.data, margins, totals, population_size)
+    X, T, _levels = auxiliary(design.data, margins, totals, population_size)
     if bounds is not None and not bounds[0] < 1 < bounds[1]:
-        raise ConfigError(f"calibration bounds {bounds} must satisfy L < 1 < U", hint="e.g. 0.5,3")
+        raise ConfigError(
+            _("calibration bounds {bounds} must satisfy L < 1 < U", bounds=bounds),
+            hint=_("e.g. 0.5,3"),
+        )
 
     def adjust(w: np.ndarray) -> np.ndarray:
         new = w * _linear_g(X, w, T, bounds, max_iter)
         if not np.allclose(X.T @ new, T, rtol=1e-6, atol=1e-8 * float(np.abs(T).max())):
             raise InputError(
-                "calibration cannot reproduce the population totals",
-                hint="the constraints are collinear or infeasible for this sample (or the "
-                "bounds are too tight); drop or collapse calibration variables",
+                _("calibration cannot reproduce the population totals"),
+                hint=_(
+                    "the constraints are collinear or infeasible for this sample (or the "
+                    "bounds are too tight); drop or collapse calibration variables"
+                ),
             )
         return new
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 
 if TYPE_CHECKING:
     from barrio.survey.calibration import Calibration
@@ -111,8 +112,8 @@ class SurveyDesign:
         """A data column, with an error that lists the available columns."""
         if name not in self.data.columns:
             raise InputError(
-                f"column {name!r} is not in the survey data",
-                hint="use one of: " + ", ".join(map(str, self.data.columns[:40])),
+                _("column {name} is not in the survey data", name=repr(name)),
+                hint=_("use one of: {names}", names=", ".join(map(str, self.data.columns[:40]))),
                 column=name,
             )
         return self.data[name]
@@ -128,16 +129,21 @@ def _require_complete(frame: pd.DataFrame, cols: list[str], role: str) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise InputError(
-            f"{role} column {missing[0]!r} is not in the data",
-            hint="available columns: " + ", ".join(map(str, frame.columns[:40])),
+            _("{role} column {missing} is not in the data", role=role, missing=repr(missing[0])),
+            hint=_("available columns: {names}", names=", ".join(map(str, frame.columns[:40]))),
             column=missing[0],
         )
     for c in cols:
         bad = int(frame[c].isna().sum())
         if bad:
             raise InputError(
-                f"{role} column {c!r} has {bad} missing values",
-                hint="design variables must be complete; fix or drop those rows first",
+                _(
+                    "{role} column {column} has {bad} missing values",
+                    role=role,
+                    column=repr(c),
+                    bad=bad,
+                ),
+                hint=_("design variables must be complete; fix or drop those rows first"),
                 column=c,
             )
 
@@ -148,11 +154,13 @@ def _fraction(pop: np.ndarray, sample: np.ndarray, role: str) -> np.ndarray:
     if np.all(pop <= 1):
         return pop
     if np.any(pop < 1):
-        raise InputError(f"{role}: fpc mixes fractions (<= 1) and population sizes (> 1)")
+        raise InputError(
+            _("{role}: fpc mixes fractions (<= 1) and population sizes (> 1)", role=role)
+        )
     if np.any(pop < sample):
         raise InputError(
-            f"{role}: fpc population size smaller than the number of sampled units",
-            hint="fpc is the population size N per stratum (stage 1) or per PSU (stage 2)",
+            _("{role}: fpc population size smaller than the number of sampled units", role=role),
+            hint=_("fpc is the population size N per stratum (stage 1) or per PSU (stage 2)"),
         )
     return sample / pop
 
@@ -177,8 +185,11 @@ def _weights(
         w = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float)
         if np.any(~np.isfinite(w)) or np.any(w < 0):
             raise InputError(
-                f"weight column {weights!r} has missing, non-numeric or negative values",
-                hint="sampling weights must be finite and >= 0",
+                _(
+                    "weight column {weights} has missing, non-numeric or negative values",
+                    weights=repr(weights),
+                ),
+                hint=_("sampling weights must be finite and >= 0"),
                 column=weights,
             )
         return w
@@ -228,8 +239,8 @@ def svydesign(
     """
     if lonely not in LONELY_RULES:
         raise ConfigError(
-            f"unknown lonely-PSU rule {lonely!r}",
-            hint="use one of: " + ", ".join(LONELY_RULES),
+            _("unknown lonely-PSU rule {lonely}", lonely=repr(lonely)),
+            hint=_("use one of: {choices}", choices=", ".join(LONELY_RULES)),
             value=lonely,
         )
     cols = [c for c in (strata, psu, ssu, fpc, fpc2) if c is not None]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.survey.design import SurveyDesign
 from barrio.survey.linearization import Linear, taylor_variance
 from barrio.survey.quality import (
@@ -89,8 +90,12 @@ def numeric(design: SurveyDesign, name: str) -> np.ndarray:
     bad = values.isna() & col.notna()
     if bad.any():
         raise InputError(
-            f"column {name!r} is not numeric (e.g. {col[bad].iloc[0]!r})",
-            hint="use --stat proportion for a categorical variable",
+            _(
+                "column {name} is not numeric (e.g. {value})",
+                name=repr(name),
+                value=repr(col[bad].iloc[0]),
+            ),
+            hint=_("use --stat proportion for a categorical variable"),
             column=name,
         )
     return values.to_numpy(dtype=float)
@@ -203,7 +208,9 @@ def assemble(
 ) -> list[Estimate]:
     """Estimates, variances and quality for every output of ``linear``."""
     if ci not in CI_METHODS:
-        raise ConfigError(f"unknown interval method {ci!r}", hint="use one of: wald, logit, beta")
+        raise ConfigError(
+            _("unknown interval method {ci}", ci=repr(ci)), hint=_("use one of: wald, logit, beta")
+        )
     est = linear.estimate(design.weights)
     var = variance(design, linear, est)
     vsrs = srs_variance(design, linear, est, deff) if deff else None
@@ -291,7 +298,8 @@ def estimate(
     """
     if statistic not in STATISTICS:
         raise ConfigError(
-            f"unknown statistic {statistic!r}", hint="use one of: " + ", ".join(STATISTICS)
+            _("unknown statistic {statistic}", statistic=repr(statistic)),
+            hint=_("use one of: {choices}", choices=", ".join(STATISTICS)),
         )
     dom = domains(design, by, where)
     common: dict[str, Any] = {"dom": dom, "level": level, "deff": deff, "df": df}
@@ -301,7 +309,7 @@ def estimate(
         return quantile_estimates(design, variable, dom, quantiles, level=level, df=df)
     if statistic == "ratio":
         if denominator is None:
-            raise ConfigError("a ratio needs --denominator", hint="e.g. --denominator enroll")
+            raise ConfigError(_("a ratio needs --denominator"), hint=_("e.g. --denominator enroll"))
         lin = mean_linear(numeric(design, variable), dom, numeric(design, denominator))
         name = f"{variable}/{denominator}"
         return assemble(design, lin, statistic="ratio", variable=name, ci=ci or "wald", **common)

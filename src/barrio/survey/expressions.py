@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 
 EXPRESSIONS = ("any_equal", "none_equal", "all_equal", "sum", "any", "all", "not")
 
@@ -47,7 +48,9 @@ def derive(frame: pd.DataFrame, rules: dict[str, dict[str, Any]]) -> pd.DataFram
                 object
             )
         else:
-            raise ConfigError(f"derived column {name!r}: give start/stop, map or breaks")
+            raise ConfigError(
+                _("derived column {name}: give start/stop, map or breaks", name=repr(name))
+            )
     return out
 
 
@@ -59,13 +62,14 @@ def _codes(values: pd.Series) -> pd.Series:
 def _parts(spec: Any) -> tuple[str, Any]:
     if not isinstance(spec, dict) or len(spec) != 1:
         raise ConfigError(
-            f"an expression is a mapping with one key, got {spec!r}",
-            hint="use one of: " + ", ".join(EXPRESSIONS),
+            _("an expression is a mapping with one key, got {spec}", spec=repr(spec)),
+            hint=_("use one of: {choices}", choices=", ".join(EXPRESSIONS)),
         )
     ((kind, arg),) = spec.items()
     if kind not in EXPRESSIONS:
         raise ConfigError(
-            f"unknown expression {kind!r}", hint="use one of: " + ", ".join(EXPRESSIONS)
+            _("unknown expression {kind}", kind=repr(kind)),
+            hint=_("use one of: {choices}", choices=", ".join(EXPRESSIONS)),
         )
     return kind, arg
 

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.survey.design import SurveyDesign, svydesign
 from barrio.survey.estimators import assemble, domains, mean_linear
 from barrio.survey.expressions import columns_of, derive, evaluate
@@ -83,18 +84,29 @@ def load_mapping(name_or_path: str) -> dict[str, Any]:
         text = ref.read_text(encoding="utf-8")
     else:
         raise ConfigError(
-            f"unknown survey mapping {name_or_path!r}",
-            hint="use one of: " + ", ".join(mapping_names()) + ", or a path to a YAML mapping",
+            _("unknown survey mapping {name_or_path}", name_or_path=repr(name_or_path)),
+            hint=_(
+                "use one of: {names}, or a path to a YAML mapping", names=", ".join(mapping_names())
+            ),
         )
     mapping = yaml.safe_load(text)
     if not isinstance(mapping, dict) or "indicators" not in mapping or "tables" not in mapping:
-        raise ConfigError(f"mapping {name_or_path!r} needs 'tables' and 'indicators' sections")
+        raise ConfigError(
+            _(
+                "mapping {name_or_path} needs 'tables' and 'indicators' sections",
+                name_or_path=repr(name_or_path),
+            )
+        )
     for name, spec in mapping["indicators"].items():
         for t in tables_of(spec):
             if t not in mapping["tables"]:
                 raise ConfigError(
-                    f"indicator {name!r} uses table {t!r}, not described under 'tables'",
-                    hint="use one of: " + ", ".join(mapping["tables"]),
+                    _(
+                        "indicator {name} uses table {t}, not described under 'tables'",
+                        name=repr(name),
+                        t=repr(t),
+                    ),
+                    hint=_("use one of: {names}", names=", ".join(mapping["tables"])),
                 )
     return mapping
 
@@ -127,7 +139,14 @@ def read_table(mapping: dict[str, Any], table: str, directory: Path) -> pd.DataF
     spec = mapping["tables"][table]
     path = directory / spec["file"]
     if not path.exists():
-        raise InputError(f"table {table!r} ({spec['file']}) is not in {directory}")
+        raise InputError(
+            _(
+                "table {table} ({file}) is not in {directory}",
+                table=repr(table),
+                file=spec["file"],
+                directory=directory,
+            )
+        )
     cols = _design_columns(mapping, table)
     cols += [r["column"] for r in mapping.get("derive", {}).values()]
     for ind in mapping["indicators"].values():
@@ -244,8 +263,12 @@ def compute_indicators(
     unknown = sorted(set(only or ()) - set(mapping["indicators"]))
     if unknown:
         raise ConfigError(
-            f"unknown indicator(s) {', '.join(unknown)} in mapping {mapping['survey']!r}",
-            hint="use one of: " + ", ".join(mapping["indicators"]),
+            _(
+                "unknown indicator(s) {unknown} in mapping {survey}",
+                unknown=", ".join(unknown),
+                survey=repr(mapping["survey"]),
+            ),
+            hint=_("use one of: {names}", names=", ".join(mapping["indicators"])),
         )
     wanted = {k: v for k, v in mapping["indicators"].items() if not only or k in only}
     groups = list(mapping.get("disaggregations", [])) if by is None else by
@@ -268,7 +291,7 @@ def compute_indicators(
             continue
         lacking = _missing_items(spec, frames)
         if lacking:
-            reason = f"items {', '.join(lacking)} are not in the table"
+            reason = _("items {items} are not in the table", items=", ".join(lacking))
             unavailable.append(_unavailable(mapping, name, tables[0], reason))
             continue
         if tables not in designs:
@@ -278,7 +301,10 @@ def compute_indicators(
         estimates += indicator_estimates(design, name, spec, None, terms)
         for g in groups:
             if g not in design.data.columns:
-                reason = f"disaggregation {g!r} is not a column or derived column of the table"
+                reason = _(
+                    "disaggregation {name} is not a column or derived column of the table",
+                    name=repr(g),
+                )
                 unavailable.append({**_unavailable(mapping, name, tables[0], reason), "by": g})
                 continue
             estimates += indicator_estimates(design, name, spec, [g], terms)

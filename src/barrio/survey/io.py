@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from barrio.errors import InputError
+from barrio.i18n import _
 
 FORMATS = (".csv", ".parquet", ".sav", ".dta")
 
@@ -28,7 +29,9 @@ def read_microdata(path: str | Path, columns: Sequence[str] | None = None) -> pd
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"survey file {str(path)!r} does not exist", hint="check the path")
+        raise InputError(
+            _("survey file {path} does not exist", path=repr(str(path))), hint=_("check the path")
+        )
     suffix = path.suffix.lower()
     cols = list(dict.fromkeys(columns)) if columns else None
     try:
@@ -40,15 +43,17 @@ def read_microdata(path: str | Path, columns: Sequence[str] | None = None) -> pd
             import pyreadstat
 
             reader = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
-            frame, _ = reader(str(path), usecols=cols)
+            frame, _meta = reader(str(path), usecols=cols)
         else:
             raise InputError(
-                f"unsupported survey file type {suffix!r}",
-                hint="use one of: " + ", ".join(FORMATS),
+                _("unsupported survey file type {suffix}", suffix=repr(suffix)),
+                hint=_("use one of: {choices}", choices=", ".join(FORMATS)),
                 file=str(path),
             )
     except ValueError as error:  # usecols naming a missing column
         raise InputError(
-            f"cannot read {path.name}: {error}", hint="check the column names", file=str(path)
+            _("cannot read {name}: {error}", name=path.name, error=error),
+            hint=_("check the column names"),
+            file=str(path),
         ) from error
     return frame

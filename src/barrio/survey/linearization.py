@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from barrio.errors import InputError
+from barrio.i18n import _
 from barrio.survey.design import SurveyDesign
 
 SELF_REPRESENTING = 1e-7
@@ -126,8 +127,8 @@ def stage_variance(
     if lone.any():
         if lonely == "fail":
             raise InputError(
-                f"{int(lone.sum())} strata have only one PSU",
-                hint="choose a lonely-PSU rule: --lonely remove|adjust|average",
+                _("{n} strata have only one PSU", n=int(lone.sum())),
+                hint=_("choose a lonely-PSU rule: --lonely remove|adjust|average"),
             )
         if lonely == "adjust":
             dev[lone[group]] = totals[lone[group]]

@@ -22,6 +22,7 @@ from scipy import sparse
 from scipy.linalg import hadamard
 
 from barrio.errors import ConfigError, InputError
+from barrio.i18n import _
 from barrio.survey.design import SurveyDesign
 from barrio.survey.linearization import Linear, group_totals
 
@@ -100,8 +101,8 @@ def jk1(design: SurveyDesign) -> ReplicateWeights:
     """Delete-one-PSU jackknife for an unstratified design, with fpc in the scale."""
     if design.n_strata > 1:
         raise ConfigError(
-            "JK1 replicates need an unstratified design",
-            hint="use --replicates jkn for a stratified design",
+            _("JK1 replicates need an unstratified design"),
+            hint=_("use --replicates jkn for a stratified design"),
         )
     p = design.n_psu
     factors = np.full((p, p), p / (p - 1.0))
@@ -129,7 +130,7 @@ def jkn(design: SurveyDesign) -> ReplicateWeights:
     scale = 1.0
     lone = np.flatnonzero(n_h == 1)
     if lone.size and design.lonely == "fail":
-        raise InputError(f"{lone.size} strata have only one PSU", hint="choose --lonely")
+        raise InputError(_("{n} strata have only one PSU", n=lone.size), hint=_("choose --lonely"))
     if lone.size and design.lonely == "adjust":
         big_h = design.n_strata
         for lone_h in lone:
@@ -148,11 +149,13 @@ def brr(design: SurveyDesign, rho: float = 0.0) -> ReplicateWeights:
     n_h = design.psu_per_stratum
     if np.any(n_h != 2):
         raise InputError(
-            "BRR needs exactly 2 PSUs in every stratum",
-            hint="use --replicates jkn or bootstrap, or collapse strata into pairs first",
+            _("BRR needs exactly 2 PSUs in every stratum"),
+            hint=_("use --replicates jkn or bootstrap, or collapse strata into pairs first"),
         )
     if not 0 <= rho < 1:
-        raise ConfigError(f"Fay coefficient {rho} must be in [0, 1)", hint="e.g. fay:0.5")
+        raise ConfigError(
+            _("Fay coefficient {rho} must be in [0, 1)", rho=rho), hint=_("e.g. fay:0.5")
+        )
     big_h = design.n_strata
     size = 1 << int(np.ceil(np.log2(big_h + 1)))
     signs = hadamard(size)[:, 1 : big_h + 1]  # (R, H), columns orthogonal to the constant
@@ -194,7 +197,7 @@ def with_replicates(
 ) -> SurveyDesign:
     """Attach replicate weights created from the design (``jk1``, ``jkn``, ``brr``, ``fay:RHO``,
     ``bootstrap[:R]``)."""
-    name, _, arg = method.lower().partition(":")
+    name, _sep, arg = method.lower().partition(":")
     if name == "jk1":
         reps = jk1(design)
     elif name == "jkn":
@@ -205,8 +208,8 @@ def with_replicates(
         reps = bootstrap(design, int(arg) if arg else replicates, seed=seed)
     else:
         raise ConfigError(
-            f"unknown replicate method {method!r}",
-            hint="use one of: jk1, jkn, brr, fay:RHO, bootstrap:R",
+            _("unknown replicate method {method}", method=repr(method)),
+            hint=_("use one of: jk1, jkn, brr, fay:RHO, bootstrap:R"),
             value=method,
         )
     return replace(design, replicates=replace(reps, mse=mse))
@@ -224,10 +227,12 @@ def supplied(
 ) -> SurveyDesign:
     """Attach replicate analysis weights read from data columns (e.g. a statistics office's)."""
     if not columns:
-        raise InputError("no replicate-weight columns found", hint="check --rep-weights PREFIX")
+        raise InputError(
+            _("no replicate-weight columns found"), hint=_("check --rep-weights PREFIX")
+        )
     w = design.data[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(w)):
-        raise InputError("replicate weights have missing or non-numeric values")
+        raise InputError(_("replicate weights have missing or non-numeric values"))
     r = w.shape[1]
     defaults = {
         "jk1": (r - 1) / r,
@@ -238,8 +243,8 @@ def supplied(
     if scale is None:
         if method not in defaults:
             raise ConfigError(
-                f"replicate method {method!r} needs an explicit --scale",
-                hint="known defaults exist for: " + ", ".join(defaults),
+                _("replicate method {method} needs an explicit --scale", method=repr(method)),
+                hint=_("known defaults exist for: {defaults}", defaults=", ".join(defaults)),
             )
         scale = defaults[method]
     rs = np.ones(r) if rscales is None else np.asarray(rscales, dtype=float)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from barrio.errors import ConfigError
+from barrio.i18n import _
 from barrio.survey import calibration as cal
 from barrio.survey.design import SurveyDesign, svydesign
 from barrio.survey.estimators import estimate
@@ -25,10 +26,12 @@ def load_spec(path: str | Path) -> dict[str, Any]:
 
     p = Path(path)
     if not p.exists():
-        raise ConfigError(f"calibration spec {str(p)!r} does not exist", hint="check the path")
+        raise ConfigError(
+            _("calibration spec {path} does not exist", path=repr(str(p))), hint=_("check the path")
+        )
     spec = yaml.safe_load(p.read_text(encoding="utf-8"))
     if not isinstance(spec, dict):
-        raise ConfigError(f"calibration spec {p.name} must be a mapping")
+        raise ConfigError(_("calibration spec {name} must be a mapping", name=p.name))
     return spec
 
 
@@ -45,8 +48,8 @@ def apply_calibration(design: SurveyDesign, spec: dict[str, Any]) -> SurveyDesig
     if method == "poststratify":
         if len(margins) != 1:
             raise ConfigError(
-                "post-stratification needs exactly one margin (use 'a+b' for a cross-class)",
-                hint="e.g. margins: {stype: {E: 4421, H: 755, M: 1018}}",
+                _("post-stratification needs exactly one margin (use 'a+b' for a cross-class)"),
+                hint=_("e.g. margins: {stype: {E: 4421, H: 755, M: 1018}}"),
             )
         ((key, cells),) = margins.items()
         return cal.poststratify(design, key, cells)
@@ -62,8 +65,8 @@ def apply_calibration(design: SurveyDesign, spec: dict[str, Any]) -> SurveyDesig
             bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
         )
     raise ConfigError(
-        f"unknown calibration method {method!r}",
-        hint="use one of: " + ", ".join(CALIBRATION_METHODS),
+        _("unknown calibration method {method}", method=repr(method)),
+        hint=_("use one of: {choices}", choices=", ".join(CALIBRATION_METHODS)),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from barrio.errors import WorkspaceError
+from barrio.i18n import _
 from barrio.schema import TABLES
 
 AREA_ANCESTORS = """
@@ -47,8 +48,8 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con = duckdb.connect(str(path), read_only=read_only and path.exists())
     except duckdb.IOException as exc:
         raise WorkspaceError(
-            f"cannot open the warehouse {path}: {exc}",
-            hint="Another Barrio process may be writing to it; wait for it to finish.",
+            _("cannot open the warehouse {path}: {exc}", path=path, exc=exc),
+            hint=_("Another Barrio process may be writing to it; wait for it to finish."),
             path=str(path),
         ) from exc
     try:
