@@ -56,18 +56,14 @@ def old_binom_two_sided(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarr
 def old_rate_change_test(
     k_now: np.ndarray, pop_now: np.ndarray, k_before: np.ndarray, pop_before: np.ndarray
 ) -> np.ndarray:
-    k1 = np.asarray(k_now, dtype=np.int64)
-    k2 = np.asarray(k_before, dtype=np.int64)
-    e1 = np.asarray(pop_now, dtype=float)
-    e2 = np.asarray(pop_before, dtype=float)
-    out = np.full(k1.shape, np.nan)
-    ok = np.isfinite(e1) & np.isfinite(e2) & (e1 > 0) & (e2 > 0)
-    total = k1 + k2
-    out[ok & (total == 0)] = 1.0
-    test = ok & (total > 0)
-    if test.any():
-        out[test] = old_binom_two_sided(k1[test], total[test], e1[test] / (e1[test] + e2[test]))
-    return out
+    """The same rows and rules as ``rate_change_test``, with the previous binomial test."""
+    return barrio_stats._rate_change_general(
+        np.asarray(k_now, dtype=np.int64),
+        np.asarray(pop_now, dtype=float),
+        np.asarray(k_before, dtype=np.int64),
+        np.asarray(pop_before, dtype=float),
+        binom=old_binom_two_sided,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
